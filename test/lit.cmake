@@ -1,0 +1,21 @@
+# The lit + FileCheck suite: `check-mamba` runs it, and ctest runs it as one
+# test so that a single `ctest` covers unit and lit tests alike.
+find_program(MAMBA_LIT lit HINTS ${LLVM_TOOLS_BINARY_DIR} /usr/lib/llvm-22/bin
+             REQUIRED)
+find_program(MAMBA_FILECHECK FileCheck HINTS ${LLVM_TOOLS_BINARY_DIR}
+             /usr/lib/llvm-22/bin REQUIRED)
+get_filename_component(MAMBA_LLVM_TOOLS_DIR ${MAMBA_FILECHECK} DIRECTORY)
+
+configure_file(${CMAKE_CURRENT_SOURCE_DIR}/lit.site.cfg.py.in
+               ${CMAKE_CURRENT_BINARY_DIR}/lit.site.cfg.py @ONLY)
+
+set(MAMBA_LIT_DEPENDS mamba-opt MambaExamplePlugin MambaBadPlugins ssm-doc)
+add_custom_target(check-mamba
+  COMMAND ${MAMBA_LIT} -sv ${CMAKE_CURRENT_BINARY_DIR}
+  DEPENDS ${MAMBA_LIT_DEPENDS}
+  USES_TERMINAL
+  COMMENT "Running the lit suite")
+
+add_test(NAME lit COMMAND ${MAMBA_LIT} -sv ${CMAKE_CURRENT_BINARY_DIR})
+
+add_subdirectory(lib)
