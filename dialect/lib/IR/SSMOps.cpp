@@ -38,6 +38,16 @@ LogicalResult checkParamElementType(Operation *op, StringRef operand,
 }
 } // namespace
 
+LogicalResult WeightOp::verify() {
+  if (getName().empty())
+    return emitOpError() << "expected a non-empty weight name";
+  if (!getResult().getType().hasStaticShape())
+    return emitOpError() << "expected weight '" << getName()
+                         << "' to have a static shape, got "
+                         << formatShape(getResult().getType().getShape());
+  return success();
+}
+
 LogicalResult EmbeddingOp::verify() {
   ShapeChecker shapes(*this);
   auto ids = getIds().getType();

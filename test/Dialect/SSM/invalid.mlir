@@ -1,6 +1,22 @@
 // RUN: mamba-opt %s --split-input-file --verify-diagnostics
 // Every verifier error of the ssm ops.
 
+func.func @weight_name() {
+  // expected-error @+1 {{expected a non-empty weight name}}
+  %0 = ssm.weight "" : tensor<4xf32>
+  return
+}
+
+// -----
+
+func.func @weight_dynamic() {
+  // expected-error @+1 {{expected weight 'w' to have a static shape, got [?, 4]}}
+  %0 = ssm.weight "w" : tensor<?x4xf32>
+  return
+}
+
+// -----
+
 func.func @embedding_ids_rank(%ids: tensor<i32>, %t: tensor<64x16xf32>) {
   // expected-error @+1 {{expected 'ids' to have rank at least 1, got 0}}
   %0 = ssm.embedding %ids, %t : tensor<i32>, tensor<64x16xf32> -> tensor<16xf32>

@@ -2,6 +2,13 @@
 // RUN: mamba-opt %s --mlir-print-op-generic | mamba-opt | FileCheck %s
 // Round trip of every ssm op through its custom and its generic form.
 
+// CHECK-LABEL: func.func @weight
+// CHECK-NEXT: ssm.weight "backbone.layers.0.mixer.A_log" : tensor<32x16xf32>
+func.func @weight() -> tensor<32x16xf32> {
+  %0 = ssm.weight "backbone.layers.0.mixer.A_log" : tensor<32x16xf32>
+  return %0 : tensor<32x16xf32>
+}
+
 // CHECK-LABEL: func.func @embedding
 // CHECK-NEXT: ssm.embedding %{{.*}}, %{{.*}} : tensor<2x8xi32>, tensor<64x16xf32> -> tensor<2x8x16xf32>
 func.func @embedding(%ids: tensor<2x8xi32>, %t: tensor<64x16xf32>) -> tensor<2x8x16xf32> {

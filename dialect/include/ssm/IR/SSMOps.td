@@ -20,6 +20,23 @@ def SSM_TokenTensor : RankedTensorOf<[I32, I64]>;
 // Model plumbing: embedding, normalization, projections, activations.
 //===----------------------------------------------------------------------===//
 
+def SSM_WeightOp : SSM_Op<"weight", [Pure]> {
+  let summary = "a model parameter, bound by name at load time";
+  let description = [{
+    Names a parameter tensor of the model, e.g. a Hugging Face tensor name.
+    The runtime binds it to the weights file by this name and checks the
+    shape; the element type is the compute type, whatever the file stores.
+
+    ```mlir
+    %w = ssm.weight "backbone.layers.0.mixer.in_proj.weight" : tensor<3072x768xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name);
+  let results = (outs SSM_FloatTensor:$result);
+  let assemblyFormat = "$name attr-dict `:` type($result)";
+  let hasVerifier = 1;
+}
+
 def SSM_EmbeddingOp : SSM_Op<"embedding", [Pure]> {
   let summary = "token embedding lookup";
   let description = [{

@@ -1,0 +1,54 @@
+// Text generation over a batch: chunked prefill of the prompt, then the
+// recurrent decode loop with per-sequence sampling, timed phase by phase.
+#ifndef MAMBA_GENERATE_H
+#define MAMBA_GENERATE_H
+
+#include "mamba/cpu_model.h"
+#include "mamba/sampler.h"
+#include "mamba/status.h"
+#include "mamba/tokenizer.h"
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace mamba {
+
+struct GenerateOptions {
+  /// New tokens per sequence; 0 runs the prompt only.
+  int64_t maxNewTokens = 32;
+  /// Sequences decoded together, all from the same prompt; sequence i
+  /// samples with seed `sampling.seed + i`.
+  int64_t batch = 1;
+  /// Prompt tokens per prefill pass; the state carries across passes.
+  int64_t prefillChunk = 256;
+  SamplerConfig sampling;
+  /// A sequence ends when it samples this token (it is still reported).
+  std::optional<TokenId> eos;
+};
+
+struct GenerateStats {
+  int64_t promptTokens = 0; ///< per sequence
+  double prefillSeconds = 0;
+  int64_t decodeSteps = 0; ///< forward passes of one token per sequence
+  double decodeSeconds = 0;
+  int64_t generatedTokens = 0; ///< over all sequences
+};
+
+/// Called once per sampled token, in order, with the sequence index.
+using TokenCallback = std::function<void(int64_t sequence, TokenId token)>;
+
+/// Runs `prompt` through `model` and samples up to maxNewTokens tokens for
+/// each of options.batch sequences. When `promptLogits` is given it receives
+/// sequence 0's logits for every prompt position, [prompt size, vocab].
+/// Token ids outside the model's vocabulary and an empty prompt are errors.
+Expected<GenerateStats> generate(CpuModel &model,
+                                 const std::vector<TokenId> &prompt,
+                                 const GenerateOptions &options,
+                                 const TokenCallback &onToken,
+                                 std::vector<float> *promptLogits = nullptr);
+
+} // namespace mamba
+
+#endif // MAMBA_GENERATE_H

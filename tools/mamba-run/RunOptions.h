@@ -1,0 +1,43 @@
+// Command line of mamba-run: the flags, their defaults, and the checks that
+// turn a bad flag into an error naming it.
+#ifndef MAMBA_RUN_RUNOPTIONS_H
+#define MAMBA_RUN_RUNOPTIONS_H
+
+#include "mamba/sampler.h"
+#include "mamba/status.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mamba::run {
+
+struct RunOptions {
+  /// A Hugging Face model directory, a config.json, or a stock shape name
+  /// (mamba-130m, ...); empty means the embedded default model.
+  std::string model;
+  std::optional<std::string> prompt;
+  std::optional<std::vector<int32_t>> tokens;
+  std::optional<std::string> tokenizer;
+  int64_t newTokens = 32;
+  int64_t batch = 1;
+  int64_t prefillChunk = 256;
+  int threads = 0;
+  SamplerConfig sampling;
+  std::optional<uint64_t> randomWeights;
+  std::optional<std::string> logitsOut;
+  bool ignoreEos = false;
+  bool showHelp = false;
+  bool showVersion = false;
+};
+
+/// Parses argv; the error names the flag and what it expected.
+Expected<RunOptions> parseRunOptions(int argc, char **argv);
+
+/// The --help text.
+std::string usage();
+
+} // namespace mamba::run
+
+#endif // MAMBA_RUN_RUNOPTIONS_H
