@@ -1,4 +1,5 @@
-# lit configuration of the mamba test suite: mamba-opt and FileCheck tests.
+# lit configuration of the mamba test suite: mamba-opt, mamba-compile and
+# FileCheck tests.
 import os
 
 import lit.formats
@@ -6,7 +7,7 @@ from lit.llvm import llvm_config
 
 config.name = "mamba"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir"]
+config.suffixes = [".mlir", ".ssm", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.mamba_obj_root, "test")
 config.excludes = ["Inputs", "lib", "Runtime", "golden", "CMakeLists.txt", "lit.cfg.py",
@@ -19,9 +20,12 @@ config.substitutions.append(("%mamba_lib_dir", config.mamba_lib_dir))
 config.substitutions.append(
     ("%expect_exit", "bash " + os.path.join(config.mamba_src_root, "test", "lib", "expect-exit.sh")))
 config.substitutions.append(("%mamba_src_root", config.mamba_src_root))
+config.substitutions.append(
+    ("%golden", os.path.join(config.mamba_src_root, "test", "golden")))
 config.substitutions.append(("%mamba_obj_root", config.mamba_obj_root))
 config.substitutions.append(("%mlir_version", config.mlir_version))
 
 llvm_config.with_environment("PATH", config.mamba_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["mamba-opt"], [config.mamba_tools_dir])
+llvm_config.add_tool_substitutions(["mamba-opt", "mamba-compile", "mamba-run"],
+                                   [config.mamba_tools_dir])

@@ -9,7 +9,7 @@ get_filename_component(MAMBA_LLVM_TOOLS_DIR ${MAMBA_FILECHECK} DIRECTORY)
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/lit.site.cfg.py.in
                ${CMAKE_CURRENT_BINARY_DIR}/lit.site.cfg.py @ONLY)
 
-set(MAMBA_LIT_DEPENDS mamba-opt MambaExamplePlugin MambaBadPlugins ssm-doc)
+set(MAMBA_LIT_DEPENDS mamba-opt mamba-compile mamba-run MambaExamplePlugin MambaBadPlugins ssm-doc)
 add_custom_target(check-mamba
   COMMAND ${MAMBA_LIT} -sv ${CMAKE_CURRENT_BINARY_DIR}
   DEPENDS ${MAMBA_LIT_DEPENDS}
