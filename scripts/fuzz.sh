@@ -14,7 +14,8 @@ build=${MAMBA_FUZZ_BUILD_DIR:-build-fuzz}
 cc=${MAMBA_FUZZ_CC:-clang-14}
 cxx=${MAMBA_FUZZ_CXX:-clang++-14}
 
-# vptr checks need RTTI, which LLVM is built without.
+# vptr checks would need RTTI type information for every MLIR class the
+# fuzzer reaches through libMLIR.so, which is built without the sanitizers.
 sanitize="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize=vptr"
 sanitize+=" -fno-sanitize-recover=all -fno-omit-frame-pointer -g"
 launcher=()
