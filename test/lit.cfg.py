@@ -29,3 +29,8 @@ llvm_config.with_environment("PATH", config.mamba_tools_dir, append_path=True)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["mamba-opt", "mamba-compile", "mamba-run"],
                                    [config.mamba_tools_dir])
+
+# Tests that compile emitted CUDA with NVRTC need the CUDA toolkit (no GPU).
+if config.have_nvrtc:
+    config.available_features.add("nvrtc")
+    llvm_config.add_tool_substitutions(["nvrtc-compile"], [config.mamba_tools_dir])

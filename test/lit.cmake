@@ -6,10 +6,19 @@ find_program(MAMBA_FILECHECK FileCheck HINTS ${LLVM_TOOLS_BINARY_DIR}
              /usr/lib/llvm-22/bin REQUIRED)
 get_filename_component(MAMBA_LLVM_TOOLS_DIR ${MAMBA_FILECHECK} DIRECTORY)
 
+# Plugins and utilities the tests run.
+add_subdirectory(lib)
+
+set(MAMBA_LIT_DEPENDS mamba-opt mamba-compile mamba-run MambaExamplePlugin MambaBadPlugins ssm-doc)
+if(TARGET nvrtc-compile)
+  list(APPEND MAMBA_LIT_DEPENDS nvrtc-compile)
+  set(MAMBA_HAVE_NVRTC 1)
+else()
+  set(MAMBA_HAVE_NVRTC 0)
+endif()
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/lit.site.cfg.py.in
                ${CMAKE_CURRENT_BINARY_DIR}/lit.site.cfg.py @ONLY)
 
-set(MAMBA_LIT_DEPENDS mamba-opt mamba-compile mamba-run MambaExamplePlugin MambaBadPlugins ssm-doc)
 add_custom_target(check-mamba
   COMMAND ${MAMBA_LIT} -sv ${CMAKE_CURRENT_BINARY_DIR}
   DEPENDS ${MAMBA_LIT_DEPENDS}
@@ -17,5 +26,3 @@ add_custom_target(check-mamba
   COMMENT "Running the lit suite")
 
 add_test(NAME lit COMMAND ${MAMBA_LIT} -sv ${CMAKE_CURRENT_BINARY_DIR})
-
-add_subdirectory(lib)

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conversion/Passes.h"
 #include "PluginLoader.h"
 #include "Transforms/Passes.h"
 #include "ssm/IR/SSMDialect.h"
@@ -51,6 +52,7 @@ int main(int argc, char **argv) {
   mlir::registerAllExtensions(registry);
 
   mlir::ssm::registerSSMTransformsPasses();
+  mlir::ssm::registerSSMConversionPasses();
   mlir::ssm::registerPipelines();
   mlir::registerTransformsPasses();
   mlir::registerConversionPasses();

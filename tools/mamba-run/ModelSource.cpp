@@ -20,13 +20,14 @@ bool endsWith(const std::string &s, const std::string &suffix) {
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-Expected<std::unique_ptr<Tokenizer>>
-pickTokenizer(const RunOptions &options, const std::string &modelDir,
-              int64_t vocab) {
+Expected<std::unique_ptr<Tokenizer>> pickTokenizer(const RunOptions &options,
+                                                   const std::string &modelDir,
+                                                   int64_t vocab) {
   std::string path;
   if (options.tokenizer)
     path = *options.tokenizer;
-  else if (!modelDir.empty() && fs::exists(fs::path(modelDir) / "tokenizer.json"))
+  else if (!modelDir.empty() &&
+           fs::exists(fs::path(modelDir) / "tokenizer.json"))
     path = (fs::path(modelDir) / "tokenizer.json").string();
   else if (vocab >= kNeoxVocab)
     path = MAMBA_MODELS_DIR "/tokenizers/gpt-neox-20b.tokenizer.json";

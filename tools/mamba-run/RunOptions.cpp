@@ -88,12 +88,19 @@ Model:
   --random-weights SEED    deterministic random weights of MODEL's shape
   --tokenizer FILE         a Hugging Face tokenizer.json to use
 Execution:
+  --device cpu|cuda        where the model runs (default cpu); cuda compiles
+                           its kernels with NVRTC on first use and keeps
+                           them in $MAMBA_CACHE_DIR (default ~/.cache/mamba)
+  --dtype f32|bf16         weights on the GPU (default f32); BF16 halves
+                           weight memory and traffic, accumulating in F32
   --threads T              worker threads (default: all cores)
   --batch B                decode B sequences of the same prompt together
   --prefill-chunk C        prompt tokens per prefill pass (default 256)
 Output:
   --logits-out FILE.npy    write the prompt's logits, float32
                            [prompt tokens, vocab_size]
+  --print-ids              print generated token ids, not text (the
+                           default for models without a tokenizer)
   --help, --version
 )";
 }
@@ -139,6 +146,10 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
       o.ignoreEos = true;
       continue;
     }
+    if (isFlag({"--print-ids"})) {
+      o.printIds = true;
+      continue;
+    }
     if (flag.size() > 1 && flag[0] == '-') {
       Expected<std::string> v = takeValue();
       if (!v.ok())
@@ -155,6 +166,16 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
         o.tokenizer = text;
       } else if (isFlag({"--logits-out"})) {
         o.logitsOut = text;
+      } else if (isFlag({"--device"})) {
+        if (text != "cpu" && text != "cuda")
+          return Status::error("--device expects cpu or cuda, got '" + text +
+                               "'");
+        o.device = text;
+      } else if (isFlag({"--dtype"})) {
+        if (text != "f32" && text != "bf16")
+          return Status::error("--dtype expects f32 or bf16, got '" + text +
+                               "'");
+        o.dtype = text;
       } else if (isFlag({"-n", "--new-tokens", "--n-predict"}) ||
                  isFlag({"--batch", "--prefill-chunk", "--threads", "--top-k",
                          "--seed", "--random-weights"})) {
@@ -213,6 +234,9 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
   }
   if (o.prompt && o.tokens)
     return Status::error("give either --prompt or --tokens, not both");
+  if (o.dtype != "f32" && o.device != "cuda")
+    return Status::error("--dtype " + o.dtype +
+                         " needs --device cuda (the CPU runs in f32)");
   if (Status s = validate(o.sampling); !s.ok())
     return s;
   return o;

@@ -24,10 +24,16 @@ struct RunOptions {
   int64_t batch = 1;
   int64_t prefillChunk = 256;
   int threads = 0;
+  /// Where the model runs: "cpu" or "cuda".
+  std::string device = "cpu";
+  /// Element type of the weights on the GPU: "f32" or "bf16".
+  std::string dtype = "f32";
   SamplerConfig sampling;
   std::optional<uint64_t> randomWeights;
   std::optional<std::string> logitsOut;
   bool ignoreEos = false;
+  /// Print generated token ids instead of text.
+  bool printIds = false;
   bool showHelp = false;
   bool showVersion = false;
 };

@@ -1,9 +1,12 @@
-// mamba-run: runs a Mamba language model on the CPU, streaming generated
-// text, then reports prefill and decode throughput and peak memory.
+// mamba-run: runs a Mamba language model on the CPU or a CUDA GPU, streaming
+// generated text, then reports prefill and decode throughput and peak memory.
 #include "ModelSource.h"
 #include "RunOptions.h"
 
 #include "mamba/cpu_model.h"
+#ifdef MAMBA_HAS_CUDA
+#include "mamba/cuda_model.h"
+#endif
 #include "mamba/generate.h"
 #include "mamba/npy.h"
 #include "mamba/process_memory.h"
@@ -38,11 +41,11 @@ Expected<std::vector<TokenId>> promptTokens(const run::RunOptions &options,
 }
 
 void report(const GenerateStats &stats, const run::RunOptions &options,
-            const std::string &model, int threads, int64_t startRss) {
+            const std::string &model, const std::string &where,
+            int64_t startRss) {
   const double prefillTokens =
       static_cast<double>(stats.promptTokens * options.batch);
-  std::fprintf(stderr, "\nmodel:   %s, %d thread%s\n", model.c_str(), threads,
-               threads == 1 ? "" : "s");
+  std::fprintf(stderr, "\nmodel:   %s, %s\n", model.c_str(), where.c_str());
   std::fprintf(stderr,
                "prefill: %lld tokens x %lld sequence%s in %.3f s = %.1f "
                "tokens/s\n",
@@ -59,9 +62,66 @@ void report(const GenerateStats &stats, const run::RunOptions &options,
                  options.batch == 1 ? "" : "s", stats.decodeSeconds,
                  static_cast<double>(stats.decodeSteps * options.batch) /
                      stats.decodeSeconds);
-  std::fprintf(stderr, "memory:  RSS %.1f MiB at start, %.1f MiB at end, "
-                       "peak %.1f MiB\n",
+  std::fprintf(stderr,
+               "memory:  RSS %.1f MiB at start, %.1f MiB at end, "
+               "peak %.1f MiB\n",
                mib(startRss), mib(currentRssBytes()), mib(peakRssBytes()));
+}
+
+/// Generation with `model` (CpuModel or CudaModel): streams sequence 0's
+/// text, writes the prompt logits if asked, then the report.
+template <class Model>
+int runGeneration(Model &model, const run::RunOptions &options,
+                  const Tokenizer *tokenizer,
+                  const std::vector<TokenId> &promptIds,
+                  const std::string &description, const std::string &where,
+                  int64_t startRss) {
+  GenerateOptions generation;
+  generation.maxNewTokens = options.newTokens;
+  generation.batch = options.batch;
+  generation.prefillChunk = options.prefillChunk;
+  generation.sampling = options.sampling;
+  if (tokenizer && !options.ignoreEos)
+    generation.eos = tokenizer->eosId();
+
+  if (Status s = checkGenerateInputs(model, promptIds, generation); !s.ok())
+    return fail(s);
+
+  // Only sequence 0 is printed; the others run for throughput.
+  std::optional<TokenStreamDecoder> stream;
+  if (tokenizer && !options.printIds) {
+    stream.emplace(*tokenizer, /*skipSpecial=*/true);
+    std::cout << tokenizer->decode(promptIds, /*skipSpecial=*/true)
+              << std::flush;
+  }
+  auto onToken = [&](int64_t sequence, TokenId token) {
+    if (sequence != 0)
+      return;
+    if (stream)
+      std::cout << stream->push(token) << std::flush;
+    else
+      std::cout << token << ' ' << std::flush;
+  };
+  std::vector<float> logits;
+  Expected<GenerateStats> stats =
+      generate(model, promptIds, generation, onToken,
+               options.logitsOut ? &logits : nullptr);
+  if (stream)
+    std::cout << stream->flush();
+  std::cout << std::endl;
+  if (!stats.ok())
+    return fail(stats.status());
+
+  if (options.logitsOut) {
+    const int64_t vocab = model.vocabSize();
+    const int64_t rows = static_cast<int64_t>(promptIds.size());
+    if (Status s =
+            writeNpyF32(*options.logitsOut, logits.data(), {rows, vocab});
+        !s.ok())
+      return fail(s);
+  }
+  report(stats.value(), options, description, where, startRss);
+  return 0;
 }
 } // namespace
 
@@ -89,6 +149,29 @@ int main(int argc, char **argv) {
     return fail(prompt.status());
   const std::string description = loaded.value().description;
 
+  if (options.device == "cuda") {
+#ifdef MAMBA_HAS_CUDA
+    CudaModelOptions cudaOptions;
+    cudaOptions.maxBatch = options.batch;
+    cudaOptions.maxChunk = options.prefillChunk;
+    cudaOptions.weightType = options.dtype == "bf16" ? DType::BF16 : DType::F32;
+    auto model = CudaModel::create(loaded.value().weights, cudaOptions);
+    if (!model.ok())
+      return fail(model.status());
+    const CudaKernelReport &k = model.value()->kernelReport();
+    std::fprintf(stderr, "kernels: %s in %.1f ms (%zu bytes of CUDA C, %s)\n",
+                 k.cacheHit ? "loaded from the cache" : "compiled by NVRTC",
+                 k.seconds * 1e3, k.sourceBytes,
+                 k.cachePath.empty() ? "no cache" : k.cachePath.c_str());
+    return runGeneration(
+        *model.value(), options, tokenizer, prompt.value(), description,
+        k.deviceName + " (" + k.arch + "), " + options.dtype + " weights",
+        startRss);
+#else
+    return fail(Status::error("--device cuda: this mamba-run was built "
+                              "without CUDA (no CUDA toolkit at build time)"));
+#endif
+  }
   CpuModelOptions modelOptions;
   modelOptions.numThreads = options.threads;
   modelOptions.maxBatch = options.batch;
@@ -98,47 +181,9 @@ int main(int argc, char **argv) {
   if (!model.ok())
     return fail(model.status());
 
-  GenerateOptions generation;
-  generation.maxNewTokens = options.newTokens;
-  generation.batch = options.batch;
-  generation.prefillChunk = options.prefillChunk;
-  generation.sampling = options.sampling;
-  if (tokenizer && !options.ignoreEos)
-    generation.eos = tokenizer->eosId();
-
-  // Only sequence 0 is printed; the others run for throughput.
-  std::optional<TokenStreamDecoder> stream;
-  if (tokenizer) {
-    stream.emplace(*tokenizer, /*skipSpecial=*/true);
-    std::cout << tokenizer->decode(prompt.value(), /*skipSpecial=*/true)
-              << std::flush;
-  }
-  auto onToken = [&](int64_t sequence, TokenId token) {
-    if (sequence != 0)
-      return;
-    if (stream)
-      std::cout << stream->push(token) << std::flush;
-    else
-      std::cout << token << ' ' << std::flush;
-  };
-  std::vector<float> logits;
-  Expected<GenerateStats> stats =
-      generate(*model.value(), prompt.value(), generation, onToken,
-               options.logitsOut ? &logits : nullptr);
-  if (stream)
-    std::cout << stream->flush();
-  std::cout << std::endl;
-  if (!stats.ok())
-    return fail(stats.status());
-
-  if (options.logitsOut) {
-    const int64_t vocab = model.value()->vocabSize();
-    const int64_t rows = static_cast<int64_t>(prompt.value().size());
-    if (Status s = writeNpyF32(*options.logitsOut, logits.data(), {rows, vocab});
-        !s.ok())
-      return fail(s);
-  }
-  report(stats.value(), options, description, model.value()->numThreads(),
-         startRss);
-  return 0;
+  const int threads = model.value()->numThreads();
+  return runGeneration(
+      *model.value(), options, tokenizer, prompt.value(), description,
+      std::to_string(threads) + " thread" + (threads == 1 ? "" : "s"),
+      startRss);
 }

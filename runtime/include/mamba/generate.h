@@ -39,15 +39,29 @@ struct GenerateStats {
 /// Called once per sampled token, in order, with the sequence index.
 using TokenCallback = std::function<void(int64_t sequence, TokenId token)>;
 
+/// The checks generate() starts with: a non-empty prompt of ids inside the
+/// model's vocabulary, and valid options. The message names what is wrong.
+/// `Model` is CpuModel or CudaModel (instantiated for both).
+template <class Model>
+Status checkGenerateInputs(const Model &model,
+                           const std::vector<TokenId> &prompt,
+                           const GenerateOptions &options);
+
 /// Runs `prompt` through `model` and samples up to maxNewTokens tokens for
 /// each of options.batch sequences. When `promptLogits` is given it receives
 /// sequence 0's logits for every prompt position, [prompt size, vocab].
 /// Token ids outside the model's vocabulary and an empty prompt are errors.
-Expected<GenerateStats> generate(CpuModel &model,
-                                 const std::vector<TokenId> &prompt,
-                                 const GenerateOptions &options,
-                                 const TokenCallback &onToken,
-                                 std::vector<float> *promptLogits = nullptr);
+/// The state lives where the model runs: newGenerateState(model, batch).
+template <class Model>
+Expected<GenerateStats>
+generate(Model &model, const std::vector<TokenId> &prompt,
+         const GenerateOptions &options, const TokenCallback &onToken,
+         std::vector<float> *promptLogits = nullptr);
+
+/// The state generate() runs a CpuModel on: host memory.
+inline Expected<ModelState> newGenerateState(CpuModel &model, int64_t batch) {
+  return model.makeState(batch);
+}
 
 } // namespace mamba
 

@@ -1,0 +1,31 @@
+// Helpers shared by the kernel emitters: placeholder substitution, C type
+// names and schedule checks.
+#ifndef MAMBA_CODEGEN_CUDA_EMIT_UTIL_H
+#define MAMBA_CODEGEN_CUDA_EMIT_UTIL_H
+
+#include "mamba/codegen/cuda_emitter.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mamba::codegen::cuda::detail {
+
+using Vars = std::vector<std::pair<std::string, std::string>>;
+
+/// Replaces every `$KEY` of `text` by its value; longer keys first, so $T
+/// does not eat the start of $TYPE.
+std::string subst(std::string text, Vars vars);
+
+/// The C type of an operand in memory: float, mamba_bf16, mamba_f16.
+const char *cType(ElemType type);
+
+/// A C identifier (kernel names become extern "C" symbols).
+bool isIdentifier(const std::string &name);
+
+/// Empty if `s` is usable by a kernel whose block reduces over warps.
+std::string checkSchedule(const std::string &kernel, const Schedule &s);
+
+} // namespace mamba::codegen::cuda::detail
+
+#endif // MAMBA_CODEGEN_CUDA_EMIT_UTIL_H

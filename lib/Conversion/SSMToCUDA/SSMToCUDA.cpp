@@ -1,0 +1,227 @@
+//===- SSMToCUDA.cpp - print CUDA C for the fused ssm ops -----------------===//
+//
+// The --ssm-to-cuda pass: maps each kernel-level ssm op to a kernel
+// description of the CUDA emitter (the one the CUDA runtime uses, so what
+// the lit tests check is what runs) and writes the module's CUDA C.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Conversion/Passes.h"
+
+#include "mamba/codegen/cuda_emitter.h"
+#include "ssm/IR/SSMOps.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/ToolOutputFile.h"
+
+#include <optional>
+
+namespace mlir::ssm {
+#define GEN_PASS_DEF_SSMTOCUDA
+#include "Conversion/Passes.h.inc"
+} // namespace mlir::ssm
+
+using namespace mlir;
+using namespace mlir::ssm;
+namespace cg = mamba::codegen::cuda;
+
+namespace {
+std::optional<cg::ElemType> elemType(Type type) {
+  Type elem = cast<ShapedType>(type).getElementType();
+  if (elem.isF32())
+    return cg::ElemType::F32;
+  if (elem.isBF16())
+    return cg::ElemType::BF16;
+  if (elem.isF16())
+    return cg::ElemType::F16;
+  return std::nullopt;
+}
+
+/// The kernels read parameters (A, D, biases, conv weights, the state) as
+/// f32; anything else would need a conversion kernel first.
+LogicalResult requireF32(Operation *op, StringRef name, Value v) {
+  if (!v || cast<ShapedType>(v.getType()).getElementType().isF32())
+    return success();
+  return op->emitOpError() << "cannot be lowered to CUDA: the kernel reads '"
+                           << name << "' as f32, got "
+                           << cast<ShapedType>(v.getType()).getElementType();
+}
+
+LogicalResult requireStatic(Operation *op, StringRef what, int64_t size) {
+  if (!ShapedType::isDynamic(size))
+    return success();
+  return op->emitOpError() << "cannot be lowered to CUDA: " << what
+                           << " must be static (it is compiled into the "
+                              "kernel)";
+}
+
+struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
+  using SSMToCUDABase::SSMToCUDABase;
+
+  cg::Schedule schedule() const {
+    cg::Schedule s;
+    s.threadsPerBlock = threadsPerBlock;
+    s.itemsPerThread = itemsPerThread;
+    s.chunkLen = chunkLen;
+    return s;
+  }
+
+  /// A unique kernel name: the op name and its position in the module.
+  std::string kernelName(Operation *op) {
+    std::string name = op->getName().getStringRef().str();
+    for (char &c : name)
+      if (c == '.')
+        c = '_';
+    return name + "_" + std::to_string(counter++);
+  }
+
+  /// Adds the emitted kernel, or reports the emitter's error on `op`.
+  LogicalResult add(Operation *op, const cg::Emitted &emitted) {
+    if (!emitted.ok())
+      return op->emitOpError() << "cannot be lowered to CUDA: "
+                               << emitted.error;
+    kernels.push_back(emitted.source);
+    return success();
+  }
+
+  LogicalResult lower(SelectiveScanOp op) {
+    cg::SelectiveScanDesc d;
+    d.name = kernelName(op);
+    d.uType = *elemType(op.getU().getType());
+    d.deltaType = *elemType(op.getDelta().getType());
+    d.bcType = *elemType(op.getB().getType());
+    d.yType = *elemType(op.getY().getType());
+    d.zType = op.getZ() ? *elemType(op.getZ().getType()) : d.uType;
+    if (failed(requireStatic(op, "d_state", op.getA().getType().getDimSize(1))))
+      return failure();
+    d.dState = static_cast<int>(op.getA().getType().getDimSize(1));
+    d.deltaSoftplus = op.getDeltaSoftplus();
+    d.hasDeltaBias = static_cast<bool>(op.getDeltaBias());
+    d.hasD = static_cast<bool>(op.getD());
+    d.hasZ = static_cast<bool>(op.getZ());
+    d.hasInitialState = static_cast<bool>(op.getInitialState());
+    d.zohB = op.getBRule() == BRule::zoh;
+    d.layout = cg::Layout::ChannelMajor;
+    d.schedule = schedule();
+    for (auto [name, v] :
+         {std::pair<StringRef, Value>{"A", op.getA()}, {"D", op.getD()},
+          {"delta_bias", op.getDeltaBias()},
+          {"initial_state", op.getInitialState()},
+          {"final_state", op.getFinalState()}})
+      if (failed(requireF32(op, name, v)))
+        return failure();
+    return add(op, cg::emitSelectiveScan(d));
+  }
+
+  LogicalResult lower(CausalConv1dOp op) {
+    cg::CausalConv1dDesc d;
+    d.name = kernelName(op);
+    d.xType = *elemType(op.getInput().getType());
+    d.outType = *elemType(op.getResult().getType());
+    int64_t width = op.getWeight().getType().getDimSize(1);
+    if (failed(requireStatic(op, "the kernel width", width)) ||
+        failed(requireF32(op, "weight", op.getWeight())) ||
+        failed(requireF32(op, "bias", op.getBias())))
+      return failure();
+    d.width = static_cast<int>(width);
+    d.hasBias = static_cast<bool>(op.getBias());
+    d.silu = op.getActivation() == Activation::silu;
+    d.hasState = false;
+    d.layout = cg::Layout::ChannelMajor;
+    d.schedule = schedule();
+    return add(op, cg::emitCausalConv1d(d));
+  }
+
+  LogicalResult lower(RMSNormOp op) {
+    cg::RmsNormDesc d;
+    d.name = kernelName(op);
+    d.hiddenType = d.residualType = *elemType(op.getInput().getType());
+    d.weightType = *elemType(op.getWeight().getType());
+    d.outType = *elemType(op.getResult().getType());
+    d.schedule = schedule();
+    return add(op, cg::emitRmsNorm(d));
+  }
+
+  LogicalResult lower(GateOp op) {
+    if (!op.getZ())
+      return success(); // the identity: nothing to run
+    cg::GateDesc d;
+    d.name = kernelName(op);
+    d.yType = *elemType(op.getInput().getType());
+    d.zType = *elemType(op.getZ().getType());
+    d.outType = *elemType(op.getResult().getType());
+    d.schedule = schedule();
+    return add(op, cg::emitGate(d));
+  }
+
+  LogicalResult lower(EmbeddingOp op) {
+    if (!op.getIds().getType().getElementType().isInteger(32))
+      return op.emitOpError()
+             << "cannot be lowered to CUDA: the kernel reads i32 token ids, "
+                "got "
+             << op.getIds().getType().getElementType();
+    cg::EmbeddingDesc d;
+    d.name = kernelName(op);
+    d.tableType = *elemType(op.getTable().getType());
+    d.outType = *elemType(op.getResult().getType());
+    d.schedule = schedule();
+    return add(op, cg::emitEmbedding(d));
+  }
+
+  LogicalResult lower(LinearOp op) {
+    if (!op.getBias())
+      return success(); // the product itself runs on cuBLAS
+    cg::BiasAddDesc d;
+    d.name = kernelName(op);
+    d.yType = *elemType(op.getResult().getType());
+    d.biasType = *elemType(op.getBias().getType());
+    d.schedule = schedule();
+    return add(op, cg::emitBiasAdd(d));
+  }
+
+  /// Ops that are not kernels on their own: --ssm-optimize fuses them.
+  LogicalResult notFused(Operation *op, StringRef into) {
+    return op->emitOpError() << "has no CUDA kernel of its own; run "
+                                "--ssm-optimize first to fuse it into "
+                             << into;
+  }
+
+  void runOnOperation() override {
+    WalkResult result = getOperation()->walk([&](Operation *op) {
+      LogicalResult r =
+          llvm::TypeSwitch<Operation *, LogicalResult>(op)
+              .Case<SelectiveScanOp, CausalConv1dOp, RMSNormOp, GateOp,
+                    EmbeddingOp, LinearOp>([&](auto o) { return lower(o); })
+              .Case<SoftplusOp, DiscretizeOp, SkipOp>([&](Operation *o) {
+                return notFused(o, "'ssm.selective_scan'");
+              })
+              .Case<SiluOp>([&](Operation *o) {
+                return notFused(o, "'ssm.causal_conv1d' (activation = silu)");
+              })
+              .Case<ScanOp>([&](ScanOp o) {
+                return o.emitOpError()
+                       << "has no CUDA lowering yet; only scans that "
+                          "--ssm-optimize folds into 'ssm.selective_scan' "
+                          "run on the GPU";
+              })
+              .Default([](Operation *) { return success(); });
+      return failed(r) ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+
+    std::string errorMessage;
+    auto file = openOutputFile(output, &errorMessage);
+    if (!file) {
+      getOperation()->emitError() << "cannot write the CUDA source: "
+                                  << errorMessage;
+      return signalPassFailure();
+    }
+    file->os() << cg::emitModule(kernels);
+    file->keep();
+  }
+
+  int counter = 0;
+  std::vector<std::string> kernels;
+};
+} // namespace

@@ -1,0 +1,34 @@
+// The projections on the GPU: row-major y = x * w^T through cuBLAS, F32 or
+// BF16 inputs with F32 output and accumulation.
+#ifndef MAMBA_CUDA_BLAS_H
+#define MAMBA_CUDA_BLAS_H
+
+#include "mamba/dtype.h"
+#include "mamba/status.h"
+
+#include <cstdint>
+#include <cuda.h>
+#include <memory>
+
+namespace mamba::cuda {
+
+class Blas {
+public:
+  /// A handle bound to `stream` (the context must be current).
+  static Expected<std::unique_ptr<Blas>> create(CUstream stream);
+  ~Blas();
+
+  /// y[m, n] (F32, stride ldy) = x[m, k] (stride ldx) * w[n, k]^T + beta * y;
+  /// x and w both of element type `type`.
+  Status linear(DType type, const void *x, int64_t ldx, const void *w, float *y,
+                int64_t ldy, int64_t m, int64_t n, int64_t k,
+                float beta = 0.0f);
+
+private:
+  Blas() = default;
+  void *handle_ = nullptr;
+};
+
+} // namespace mamba::cuda
+
+#endif // MAMBA_CUDA_BLAS_H

@@ -1,0 +1,529 @@
+// CudaModel: the Mamba-1 layer stack on one GPU. Generated kernels for the
+// elementwise and scan work, cuBLAS for the projections, one stream.
+#include "mamba/cuda_model.h"
+
+#include "blas.h"
+#include "compiler.h"
+#include "device.h"
+#include "kernels.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mamba {
+
+using cuda::DeviceBuffer;
+namespace cg = codegen::cuda;
+
+namespace {
+
+cg::ElemType elemType(DType t) {
+  return t == DType::BF16  ? cg::ElemType::BF16
+         : t == DType::F16 ? cg::ElemType::F16
+                           : cg::ElemType::F32;
+}
+
+cg::Schedule rowSchedule() {
+  cg::Schedule s;
+  s.threadsPerBlock = 256;
+  s.itemsPerThread = 4;
+  return s;
+}
+
+} // namespace
+
+/// Descriptions of the model's kernels: what codegen/cuda emits for it.
+struct ModelKernelDescs {
+  cg::EmbeddingDesc embedding;
+  cg::RmsNormDesc norm, normResidual;
+  cg::CausalConv1dDesc conv, convStep;
+  cg::SelectiveScanDesc scan, scanStep;
+  cg::BiasAddDesc bias;
+
+  ModelKernelDescs(const ModelConfig &c, DType weightType) {
+    const cg::ElemType act = elemType(weightType);
+    embedding.tableType = act;
+    embedding.schedule = rowSchedule();
+    norm.outType = act;
+    norm.schedule = rowSchedule();
+    normResidual = norm;
+    normResidual.name = "rmsnorm_residual";
+    normResidual.residualAdd = true;
+    conv.name = "conv1d_silu";
+    conv.outType = act;
+    conv.width = static_cast<int>(c.dConv);
+    conv.hasBias = c.useConvBias;
+    convStep = conv;
+    convStep.name = "conv1d_silu_step";
+    scan.uType = act;
+    scan.yType = act;
+    scan.dState = static_cast<int>(c.dState);
+    scan.schedule = cuda::defaultScanSchedule(scan.dState);
+    scanStep = scan;
+    scanStep.name = "selective_scan_step";
+    bias.schedule = rowSchedule();
+  }
+
+  /// One module with every kernel the model launches.
+  Expected<std::string> source(bool withBias) const {
+    std::vector<cg::Emitted> parts = {
+        cg::emitEmbedding(embedding),       cg::emitRmsNorm(norm),
+        cg::emitRmsNorm(normResidual),      cg::emitCausalConv1d(conv),
+        cg::emitCausalConv1dStep(convStep), cg::emitSelectiveScan(scan),
+        cg::emitSelectiveScanStep(scanStep)};
+    if (withBias)
+      parts.push_back(cg::emitBiasAdd(bias));
+    std::vector<std::string> kernels;
+    for (const cg::Emitted &e : parts) {
+      if (!e.ok())
+        return Status::error("CUDA codegen: " + e.error);
+      kernels.push_back(e.source);
+    }
+    return cg::emitModule(kernels);
+  }
+};
+
+struct LayerBuffers {
+  DeviceBuffer norm, inProj, inProjBias, convWeight, convBias, xProj, dtProj,
+      dtBias, a, d, outProj, outProjBias;
+};
+
+struct CudaModel::Impl {
+  std::unique_ptr<cuda::Device> device;
+  std::unique_ptr<cuda::Blas> blas;
+  std::unique_ptr<cuda::Module> module;
+  std::unique_ptr<ModelKernelDescs> descs;
+  CUfunction embedding = nullptr, norm = nullptr, normResidual = nullptr,
+             conv = nullptr, convState = nullptr, convStep = nullptr,
+             scan = nullptr, scanStep = nullptr, bias = nullptr;
+  DType act = DType::F32;
+  DeviceBuffer embeddingTable, lmHead, normF;
+  std::vector<LayerBuffers> layers;
+  // Workspace for maxBatch x maxChunk tokens, row = batch * len + token.
+  DeviceBuffer ids, hidden, proj, normed, xz, xc, dbc, delta, y, logits;
+  std::vector<int32_t> hostIds;
+  /// Device copy of a host ModelState for forward(ModelState&).
+  std::optional<CudaState> mirror;
+
+  /// Uploads `values` as `type` (F32 or BF16).
+  Expected<DeviceBuffer> upload(const std::vector<float> &values, DType type,
+                                const std::string &what) {
+    std::vector<uint16_t> half;
+    const void *src = values.data();
+    size_t bytes = values.size() * sizeof(float);
+    if (type == DType::BF16) {
+      half.resize(values.size());
+      for (size_t i = 0; i < values.size(); ++i)
+        half[i] = floatToBf16(values[i]);
+      src = half.data();
+      bytes = half.size() * sizeof(uint16_t);
+    }
+    Expected<DeviceBuffer> buf = device->alloc(bytes, what);
+    if (!buf.ok())
+      return buf.status();
+    MAMBA_RETURN_IF_ERROR(device->upload(buf->ptr(), src, bytes));
+    // The host vectors may be freed by the caller right after create().
+    MAMBA_RETURN_IF_ERROR(device->synchronize());
+    return buf;
+  }
+};
+
+CudaModel::CudaModel() = default;
+CudaModel::~CudaModel() {
+  // The state mirror frees its buffers through the device: before it goes.
+  if (impl_)
+    impl_->mirror.reset();
+}
+
+Expected<std::unique_ptr<CudaModel>>
+CudaModel::create(const ModelWeights &weights,
+                  const CudaModelOptions &options) {
+  const ModelConfig &c = weights.config;
+  MAMBA_RETURN_IF_ERROR(c.validate());
+  MAMBA_RETURN_IF_ERROR(checkWeightSizes(weights));
+  if (options.maxBatch <= 0 || options.maxChunk <= 0)
+    return Status::error("maxBatch and maxChunk must be positive");
+  if (options.weightType != DType::F32 && options.weightType != DType::BF16)
+    return Status::error(std::string("CUDA weights must be F32 or BF16, got ") +
+                         dtypeName(options.weightType));
+  std::unique_ptr<CudaModel> model(new CudaModel());
+  model->config_ = c;
+  model->options_ = options;
+  model->impl_ = std::make_unique<Impl>();
+  Impl &m = *model->impl_;
+  m.act = options.weightType;
+
+  Expected<std::unique_ptr<cuda::Device>> device =
+      cuda::Device::open(options.device);
+  if (!device.ok())
+    return device.status();
+  m.device = std::move(device).value();
+  cuda::Device &dev = *m.device;
+  model->report_.deviceName = dev.name();
+  model->report_.arch = dev.arch();
+
+  // Kernels: generate, then compile or hit the cache.
+  m.descs = std::make_unique<ModelKernelDescs>(c, options.weightType);
+  Expected<std::string> source = m.descs->source(c.useBias);
+  if (!source.ok())
+    return source.status();
+  model->source_ = std::move(source).value();
+  cuda::CompileReport compile;
+  Expected<std::string> image = cuda::compileCached(
+      model->source_, "mamba_kernels.cu", dev.arch(), dev.driverVersion(),
+      options.cacheDir.empty() ? cuda::defaultCacheDir() : options.cacheDir,
+      &compile);
+  if (!image.ok())
+    return image.status();
+  model->report_.cacheHit = compile.cacheHit;
+  model->report_.seconds = compile.seconds;
+  model->report_.cachePath = compile.path;
+  model->report_.sourceBytes = model->source_.size();
+  Expected<std::unique_ptr<cuda::Module>> module = dev.loadModule(*image);
+  if (!module.ok())
+    return module.status();
+  m.module = std::move(module).value();
+  struct Named {
+    CUfunction *f;
+    std::string name;
+  };
+  std::vector<Named> functions = {{&m.embedding, m.descs->embedding.name},
+                                  {&m.norm, m.descs->norm.name},
+                                  {&m.normResidual, m.descs->normResidual.name},
+                                  {&m.conv, m.descs->conv.name},
+                                  {&m.convState, m.descs->conv.name + "_state"},
+                                  {&m.convStep, m.descs->convStep.name},
+                                  {&m.scan, m.descs->scan.name},
+                                  {&m.scanStep, m.descs->scanStep.name}};
+  if (c.useBias)
+    functions.push_back({&m.bias, m.descs->bias.name});
+  for (const Named &n : functions) {
+    Expected<CUfunction> f = m.module->function(n.name);
+    if (!f.ok())
+      return f.status();
+    *n.f = f.value();
+  }
+
+  Expected<std::unique_ptr<cuda::Blas>> blas = cuda::Blas::create(dev.stream());
+  if (!blas.ok())
+    return blas.status();
+  m.blas = std::move(blas).value();
+
+  // Weights.
+  const DType wt = options.weightType;
+  const int64_t e = c.dInner(), n = c.dState;
+  auto put = [&](DeviceBuffer &dst, const std::vector<float> &src, DType type,
+                 const std::string &what) -> Status {
+    Expected<DeviceBuffer> b = m.upload(src, type, what);
+    if (!b.ok())
+      return b.status();
+    dst = std::move(b).value();
+    return Status::success();
+  };
+  MAMBA_RETURN_IF_ERROR(
+      put(m.embeddingTable, weights.embedding, wt, "the embedding"));
+  if (!c.tieWordEmbeddings)
+    MAMBA_RETURN_IF_ERROR(put(m.lmHead, weights.lmHead, wt, "lm_head"));
+  MAMBA_RETURN_IF_ERROR(put(m.normF, weights.normF, DType::F32, "norm_f"));
+  m.layers.resize(c.nLayer);
+  for (int64_t i = 0; i < c.nLayer; ++i) {
+    const LayerWeights &l = weights.layers[i];
+    LayerBuffers &b = m.layers[i];
+    const std::string p = "layer " + std::to_string(i) + " ";
+    std::vector<float> a(static_cast<size_t>(e * n));
+    for (int64_t j = 0; j < e * n; ++j)
+      a[j] = -std::exp(l.aLog[j]);
+    MAMBA_RETURN_IF_ERROR(put(b.norm, l.norm, DType::F32, p + "norm"));
+    MAMBA_RETURN_IF_ERROR(put(b.inProj, l.inProj, wt, p + "in_proj"));
+    MAMBA_RETURN_IF_ERROR(
+        put(b.inProjBias, l.inProjBias, DType::F32, p + "in_proj bias"));
+    MAMBA_RETURN_IF_ERROR(
+        put(b.convWeight, l.convWeight, DType::F32, p + "conv1d"));
+    MAMBA_RETURN_IF_ERROR(
+        put(b.convBias, l.convBias, DType::F32, p + "conv1d bias"));
+    MAMBA_RETURN_IF_ERROR(put(b.xProj, l.xProj, wt, p + "x_proj"));
+    // dt_proj stays F32: it is small and its input is the F32 x_proj output.
+    MAMBA_RETURN_IF_ERROR(put(b.dtProj, l.dtProj, DType::F32, p + "dt_proj"));
+    MAMBA_RETURN_IF_ERROR(
+        put(b.dtBias, l.dtBias, DType::F32, p + "dt_proj bias"));
+    MAMBA_RETURN_IF_ERROR(put(b.a, a, DType::F32, p + "A"));
+    MAMBA_RETURN_IF_ERROR(put(b.d, l.d, DType::F32, p + "D"));
+    MAMBA_RETURN_IF_ERROR(put(b.outProj, l.outProj, wt, p + "out_proj"));
+    MAMBA_RETURN_IF_ERROR(
+        put(b.outProjBias, l.outProjBias, DType::F32, p + "out_proj bias"));
+  }
+
+  // Workspace.
+  const size_t tokens =
+      static_cast<size_t>(options.maxBatch * options.maxChunk);
+  const size_t actSize = dtypeSize(wt), f = sizeof(float);
+  const size_t dbcWidth = static_cast<size_t>(c.dtRank + 2 * n);
+  struct Alloc {
+    DeviceBuffer *buf;
+    size_t bytes;
+    const char *what;
+  };
+  const Alloc allocs[] = {
+      {&m.ids, tokens * sizeof(int32_t), "token ids"},
+      {&m.hidden, tokens * c.dModel * f, "the residual stream"},
+      {&m.proj, tokens * c.dModel * f, "out_proj output"},
+      {&m.normed, tokens * c.dModel * actSize, "normed activations"},
+      {&m.xz, tokens * 2 * e * f, "in_proj output"},
+      {&m.xc, tokens * e * actSize, "conv output"},
+      {&m.dbc, tokens * dbcWidth * f, "x_proj output"},
+      {&m.delta, tokens * e * f, "dt_proj output"},
+      {&m.y, tokens * e * actSize, "scan output"},
+      {&m.logits, tokens * c.vocabSize * f, "logits"}};
+  for (const Alloc &a : allocs) {
+    Expected<DeviceBuffer> b = dev.alloc(a.bytes, a.what);
+    if (!b.ok())
+      return b.status();
+    *a.buf = std::move(b).value();
+  }
+  m.hostIds.resize(tokens);
+  return model;
+}
+
+Expected<CudaState> CudaModel::newState(int64_t batch) {
+  if (batch <= 0 || batch > options_.maxBatch)
+    return Status::error("batch must be in [1, " +
+                         std::to_string(options_.maxBatch) + "], got " +
+                         std::to_string(batch));
+  CudaState s;
+  s.model_ = this;
+  s.batch_ = batch;
+  const size_t per =
+      static_cast<size_t>(config_.nLayer * batch * config_.dInner()) *
+      sizeof(float);
+  Expected<DeviceBuffer> conv =
+      impl_->device->alloc(per * config_.dConv, "the conv state");
+  if (!conv.ok())
+    return conv.status();
+  Expected<DeviceBuffer> ssm =
+      impl_->device->alloc(per * config_.dState, "the SSM state");
+  if (!ssm.ok())
+    return ssm.status();
+  s.conv_ = std::make_unique<DeviceBuffer>(std::move(conv).value());
+  s.ssm_ = std::make_unique<DeviceBuffer>(std::move(ssm).value());
+  MAMBA_RETURN_IF_ERROR(s.reset());
+  return s;
+}
+
+Status CudaModel::forward(const int32_t *tokens, int64_t len, CudaState &state,
+                          LogitsMode mode, float *logits) {
+  const ModelConfig &c = config_;
+  const int64_t batch = state.batch();
+  if (state.model_ != this || batch <= 0)
+    return Status::error("state was not made for this model");
+  if (len <= 0)
+    return Status::error("forward needs at least one token per sequence");
+  if (mode != LogitsMode::None && !logits)
+    return Status::error("logits output is null");
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = 0; t < len; ++t) {
+      int32_t id = tokens[b * len + t];
+      if (id < 0 || id >= c.vocabSize)
+        return Status::error(
+            "token id " + std::to_string(id) + " (sequence " +
+            std::to_string(b) + ", position " + std::to_string(t) +
+            ") is outside the vocabulary of " + std::to_string(c.vocabSize));
+    }
+  Impl &m = *impl_;
+  const int64_t vocab = c.vocabSize;
+  for (int64_t t0 = 0; t0 < len; t0 += options_.maxChunk) {
+    const int64_t chunk = std::min(options_.maxChunk, len - t0);
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(tokens + b * len + t0, tokens + b * len + t0 + chunk,
+                m.hostIds.begin() + b * chunk);
+    MAMBA_RETURN_IF_ERROR(m.device->upload(m.ids.ptr(), m.hostIds.data(),
+                                           batch * chunk * sizeof(int32_t)));
+    MAMBA_RETURN_IF_ERROR(runChunk(batch, chunk, state));
+    if (mode == LogitsMode::All)
+      MAMBA_RETURN_IF_ERROR(
+          computeLogits(batch, chunk, mode, logits + t0 * vocab, len * vocab));
+    else if (mode == LogitsMode::Last && t0 + chunk == len)
+      MAMBA_RETURN_IF_ERROR(computeLogits(batch, chunk, mode, logits, vocab));
+  }
+  // Without logits nothing waited for the stream: surface kernel faults now.
+  MAMBA_RETURN_IF_ERROR(m.device->synchronize());
+  state.position_ += len;
+  return Status::success();
+}
+
+Status CudaModel::forward(const int32_t *tokens, int64_t len, ModelState &state,
+                          LogitsMode mode, float *logits) {
+  if (!state.matches(config_) || state.batch() <= 0)
+    return Status::error("state was not made for this model");
+  Impl &m = *impl_;
+  if (!m.mirror || m.mirror->batch() != state.batch()) {
+    m.mirror.reset();
+    Expected<CudaState> s = newState(state.batch());
+    if (!s.ok())
+      return s.status();
+    m.mirror.emplace(std::move(s).value());
+  }
+  MAMBA_RETURN_IF_ERROR(m.mirror->upload(state));
+  MAMBA_RETURN_IF_ERROR(forward(tokens, len, *m.mirror, mode, logits));
+  MAMBA_RETURN_IF_ERROR(m.mirror->download(state));
+  state.advance(len);
+  return Status::success();
+}
+
+Status CudaModel::runChunk(int64_t batch, int64_t len, CudaState &state) {
+  const ModelConfig &c = config_;
+  Impl &m = *impl_;
+  cuda::Device &dev = *m.device;
+  const ModelKernelDescs &k = *m.descs;
+  const int64_t d = c.dModel, e = c.dInner(), n = c.dState, r = c.dtRank,
+                dbcW = r + 2 * n;
+  const int rows = static_cast<int>(batch * len);
+  const float eps = static_cast<float>(c.rmsEps);
+  const bool step = len == 1;
+
+  MAMBA_RETURN_IF_ERROR(cuda::launchEmbedding(
+      dev, m.embedding, k.embedding, m.ids.as<int>(),
+      m.embeddingTable.as<void>(), m.hidden.as<void>(), d, rows,
+      static_cast<int>(d), static_cast<int>(c.vocabSize)));
+  for (int64_t layer = 0; layer < c.nLayer; ++layer) {
+    const LayerBuffers &w = m.layers[layer];
+    // The previous layer's out_proj output joins the residual stream here.
+    MAMBA_RETURN_IF_ERROR(cuda::launchRmsNorm(
+        dev, layer == 0 ? m.norm : m.normResidual,
+        layer == 0 ? k.norm : k.normResidual, m.hidden.as<void>(), d,
+        m.proj.as<void>(), d, w.norm.as<void>(), m.normed.as<void>(), d, rows,
+        static_cast<int>(d), eps));
+    MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, m.normed.as<void>(), d,
+                                         w.inProj.as<void>(), m.xz.as<float>(),
+                                         2 * e, rows, 2 * e, d));
+    if (c.useBias)
+      MAMBA_RETURN_IF_ERROR(cuda::launchBiasAdd(
+          dev, m.bias, k.bias, m.xz.as<void>(), 2 * e, w.inProjBias.as<void>(),
+          rows, static_cast<int>(2 * e)));
+
+    float *convState = state.conv_->as<float>() + layer * batch * e * c.dConv;
+    cuda::ConvTensors conv{m.xz.as<void>(),
+                           w.convWeight.as<float>(),
+                           c.useConvBias ? w.convBias.as<float>() : nullptr,
+                           convState,
+                           m.xc.as<void>(),
+                           cuda::tokenMajor(len, 2 * e),
+                           cuda::tokenMajor(len, e),
+                           static_cast<int>(batch),
+                           static_cast<int>(e),
+                           static_cast<int>(len)};
+    MAMBA_RETURN_IF_ERROR(
+        step
+            ? cuda::launchCausalConv1dStep(dev, m.convStep, k.convStep, conv)
+            : cuda::launchCausalConv1d(dev, m.conv, m.convState, k.conv, conv));
+
+    MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, m.xc.as<void>(), e,
+                                         w.xProj.as<void>(), m.dbc.as<float>(),
+                                         dbcW, rows, dbcW, e));
+    MAMBA_RETURN_IF_ERROR(m.blas->linear(DType::F32, m.dbc.as<void>(), dbcW,
+                                         w.dtProj.as<void>(),
+                                         m.delta.as<float>(), e, rows, e, r));
+
+    float *dbc = m.dbc.as<float>();
+    cuda::ScanTensors scan{};
+    scan.u = m.xc.as<void>();
+    scan.delta = m.delta.as<void>();
+    scan.b = dbc + r;
+    scan.c = dbc + r + n;
+    scan.z = m.xz.as<float>() + e;
+    scan.a = w.a.as<float>();
+    scan.d = w.d.as<float>();
+    scan.deltaBias = w.dtBias.as<float>();
+    scan.state = state.ssm_->as<float>() + layer * batch * e * n;
+    scan.y = m.y.as<void>();
+    scan.uS = cuda::tokenMajor(len, e);
+    scan.deltaS = cuda::tokenMajor(len, e);
+    scan.zS = cuda::tokenMajor(len, 2 * e);
+    scan.yS = cuda::tokenMajor(len, e);
+    scan.bS = {len * dbcW, 1, dbcW};
+    scan.cS = scan.bS;
+    scan.batch = static_cast<int>(batch);
+    scan.dim = static_cast<int>(e);
+    scan.seqlen = static_cast<int>(len);
+    MAMBA_RETURN_IF_ERROR(
+        cuda::launchSelectiveScan(dev, step ? m.scanStep : m.scan,
+                                  step ? k.scanStep : k.scan, scan, step));
+
+    MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, m.y.as<void>(), e,
+                                         w.outProj.as<void>(),
+                                         m.proj.as<float>(), d, rows, d, e));
+    if (c.useBias)
+      MAMBA_RETURN_IF_ERROR(cuda::launchBiasAdd(
+          dev, m.bias, k.bias, m.proj.as<void>(), d, w.outProjBias.as<void>(),
+          rows, static_cast<int>(d)));
+  }
+  return Status::success();
+}
+
+Status CudaModel::computeLogits(int64_t batch, int64_t len, LogitsMode mode,
+                                float *logits, int64_t logitsRowStride) {
+  const ModelConfig &c = config_;
+  Impl &m = *impl_;
+  const int64_t d = c.dModel, vocab = c.vocabSize;
+  const int rows = static_cast<int>(batch * len);
+  MAMBA_RETURN_IF_ERROR(cuda::launchRmsNorm(
+      *m.device, m.normResidual, m.descs->normResidual, m.hidden.as<void>(), d,
+      m.proj.as<void>(), d, m.normF.as<void>(), m.normed.as<void>(), d, rows,
+      static_cast<int>(d), static_cast<float>(c.rmsEps)));
+  const void *head =
+      c.tieWordEmbeddings ? m.embeddingTable.as<void>() : m.lmHead.as<void>();
+  float *out = m.logits.as<float>();
+  if (mode == LogitsMode::Last) {
+    // Only the last token of each sequence: rows len-1, 2*len-1, ...
+    const char *last = m.normed.as<char>() + (len - 1) * d * dtypeSize(m.act);
+    MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, last, len * d, head, out, vocab,
+                                         batch, vocab, d));
+    return m.device->download(logits, m.logits.ptr(),
+                              batch * vocab * sizeof(float));
+  }
+  MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, m.normed.as<void>(), d, head, out,
+                                       vocab, rows, vocab, d));
+  for (int64_t b = 0; b < batch; ++b)
+    MAMBA_RETURN_IF_ERROR(
+        m.device->download(logits + b * logitsRowStride,
+                           m.logits.ptr() + b * len * vocab * sizeof(float),
+                           len * vocab * sizeof(float)));
+  return Status::success();
+}
+
+CudaState::CudaState() = default;
+CudaState::CudaState(CudaState &&) noexcept = default;
+CudaState &CudaState::operator=(CudaState &&) noexcept = default;
+CudaState::~CudaState() = default;
+
+Status CudaState::download(ModelState &host) const {
+  if (!model_ || !host.matches(model_->config()) || host.batch() != batch_)
+    return Status::error("the host state does not match the device state");
+  cuda::Device &dev = *model_->impl_->device;
+  MAMBA_RETURN_IF_ERROR(
+      dev.download(host.convState(0), conv_->ptr(), conv_->bytes()));
+  return dev.download(host.ssmState(0), ssm_->ptr(), ssm_->bytes());
+}
+
+Status CudaState::upload(const ModelState &host) {
+  if (!model_ || !host.matches(model_->config()) || host.batch() != batch_)
+    return Status::error("the host state does not match the device state");
+  cuda::Device &dev = *model_->impl_->device;
+  MAMBA_RETURN_IF_ERROR(
+      dev.upload(conv_->ptr(), host.convState(0), conv_->bytes()));
+  MAMBA_RETURN_IF_ERROR(
+      dev.upload(ssm_->ptr(), host.ssmState(0), ssm_->bytes()));
+  position_ = host.position();
+  return dev.synchronize();
+}
+
+Status CudaState::reset() {
+  if (!model_)
+    return Status::error("reset of an empty CudaState");
+  cuda::Device &dev = *model_->impl_->device;
+  MAMBA_RETURN_IF_ERROR(dev.zero(conv_->ptr(), conv_->bytes()));
+  MAMBA_RETURN_IF_ERROR(dev.zero(ssm_->ptr(), ssm_->bytes()));
+  position_ = 0;
+  return dev.synchronize();
+}
+
+} // namespace mamba

@@ -1,0 +1,102 @@
+// One CUDA device for the runtime: its primary context, a stream, device
+// memory and compiled modules, every failure returned as a Status.
+#ifndef MAMBA_CUDA_DEVICE_H
+#define MAMBA_CUDA_DEVICE_H
+
+#include "driver.h"
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mamba::cuda {
+
+class Device;
+
+/// Device memory, freed on destruction.
+class DeviceBuffer {
+public:
+  DeviceBuffer() = default;
+  DeviceBuffer(const DeviceBuffer &) = delete;
+  DeviceBuffer &operator=(const DeviceBuffer &) = delete;
+  DeviceBuffer(DeviceBuffer &&other) noexcept { *this = std::move(other); }
+  DeviceBuffer &operator=(DeviceBuffer &&other) noexcept;
+  ~DeviceBuffer();
+
+  CUdeviceptr ptr() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+  template <class T> T *as() const { return reinterpret_cast<T *>(ptr_); }
+
+private:
+  friend class Device;
+  const DriverApi *api_ = nullptr;
+  CUdeviceptr ptr_ = 0;
+  size_t bytes_ = 0;
+};
+
+/// A loaded module; unloaded on destruction.
+class Module {
+public:
+  Module() = default;
+  Module(const Module &) = delete;
+  Module &operator=(const Module &) = delete;
+  ~Module();
+  /// The kernel `name`; the error names it.
+  Expected<CUfunction> function(const std::string &name) const;
+
+private:
+  friend class Device;
+  const DriverApi *api_ = nullptr;
+  CUmodule module_ = nullptr;
+};
+
+class Device {
+public:
+  /// Loads the driver and makes device `ordinal`'s primary context current.
+  /// Errors: "no CUDA driver: ...", "no CUDA device found".
+  static Expected<std::unique_ptr<Device>> open(int ordinal = 0);
+  ~Device();
+
+  const DriverApi &api() const { return *api_; }
+  CUstream stream() const { return stream_; }
+  const std::string &name() const { return name_; }
+  /// "sm_90" for compute capability 9.0.
+  const std::string &arch() const { return arch_; }
+  int driverVersion() const { return driverVersion_; }
+
+  Status check(CUresult result, const std::string &what) const {
+    return driverStatus(*api_, result, what);
+  }
+  /// `what` names the buffer in an out-of-memory error.
+  Expected<DeviceBuffer> alloc(size_t bytes, const std::string &what);
+  /// Stream-ordered copies; download waits for the stream.
+  Status upload(CUdeviceptr dst, const void *src, size_t bytes);
+  Status download(void *dst, CUdeviceptr src, size_t bytes);
+  Status zero(CUdeviceptr dst, size_t bytes);
+  Status synchronize();
+  /// Loads a cubin or PTX image.
+  Expected<std::unique_ptr<Module>> loadModule(const std::string &image);
+  /// Launches on the device's stream; `args` point at the kernel arguments.
+  Status launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
+                unsigned block, void **args, const char *kernel);
+
+private:
+  Device() = default;
+  const DriverApi *api_ = nullptr;
+  CUdevice device_ = 0;
+  CUcontext context_ = nullptr;
+  CUstream stream_ = nullptr;
+  std::string name_;
+  std::string arch_;
+  int driverVersion_ = 0;
+};
+
+/// Packs kernel arguments for cuLaunchKernel: an array of their addresses.
+template <class... Args> std::vector<void *> kernelArgs(Args &...args) {
+  return {static_cast<void *>(&args)...};
+}
+
+} // namespace mamba::cuda
+
+#endif // MAMBA_CUDA_DEVICE_H

@@ -1,0 +1,115 @@
+// Argument packing and grids of the generated kernels; the argument order is
+// the one codegen/cuda prints (docs/cuda.md lists the signatures).
+#include "kernels.h"
+
+namespace mamba::cuda {
+namespace {
+unsigned ceilDiv(long long a, long long b) {
+  return static_cast<unsigned>((a + b - 1) / b);
+}
+} // namespace
+
+Status launchSelectiveScan(Device &dev, CUfunction f,
+                           const cg::SelectiveScanDesc &desc,
+                           const ScanTensors &t, bool step) {
+  if (step && t.seqlen != 1)
+    return Status::error("the scan step kernel takes one token");
+  ScanTensors a = t;
+  auto args = kernelArgs(
+      a.u, a.delta, a.a, a.b, a.c, a.d, a.z, a.deltaBias, a.state, a.y, a.batch,
+      a.dim, a.seqlen, a.uS.batch, a.uS.channel, a.uS.time, a.deltaS.batch,
+      a.deltaS.channel, a.deltaS.time, a.zS.batch, a.zS.channel, a.zS.time,
+      a.yS.batch, a.yS.channel, a.yS.time, a.bS.batch, a.bS.channel, a.bS.time,
+      a.cS.batch, a.cS.channel, a.cS.time);
+  return dev.launch(f, ceilDiv(t.dim, desc.channelsPerBlock()), t.batch, 1,
+                    desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
+Status launchCausalConv1d(Device &dev, CUfunction f, CUfunction stateUpdate,
+                          const cg::CausalConv1dDesc &desc,
+                          const ConvTensors &t) {
+  ConvTensors a = t;
+  const int threads = desc.schedule.threadsPerBlock;
+  auto args = kernelArgs(a.x, a.weight, a.bias, a.state, a.out, a.batch, a.dim,
+                         a.seqlen, a.xS.batch, a.xS.channel, a.xS.time,
+                         a.outS.batch, a.outS.channel, a.outS.time);
+  MAMBA_RETURN_IF_ERROR(
+      dev.launch(f, ceilDiv(t.dim, threads),
+                 ceilDiv(t.seqlen, desc.schedule.itemsPerThread), t.batch,
+                 threads, args.data(), desc.name.c_str()));
+  if (!stateUpdate)
+    return Status::success();
+  auto stateArgs = kernelArgs(a.x, a.state, a.batch, a.dim, a.seqlen,
+                              a.xS.batch, a.xS.channel, a.xS.time);
+  return dev.launch(stateUpdate, ceilDiv(t.dim, threads), t.batch, 1, threads,
+                    stateArgs.data(), (desc.name + "_state").c_str());
+}
+
+Status launchCausalConv1dStep(Device &dev, CUfunction f,
+                              const cg::CausalConv1dDesc &desc,
+                              const ConvTensors &t) {
+  if (t.seqlen != 1)
+    return Status::error("the conv step kernel takes one token");
+  ConvTensors a = t;
+  const int threads = desc.schedule.threadsPerBlock;
+  auto args =
+      kernelArgs(a.x, a.weight, a.bias, a.state, a.out, a.batch, a.dim,
+                 a.xS.batch, a.xS.channel, a.outS.batch, a.outS.channel);
+  return dev.launch(f, ceilDiv(t.dim, threads), t.batch, 1, threads,
+                    args.data(), desc.name.c_str());
+}
+
+Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,
+                     void *hidden, long long ldHidden, const void *residual,
+                     long long ldResidual, const void *weight, void *out,
+                     long long ldOut, int rows, int dim, float eps) {
+  auto args = kernelArgs(hidden, ldHidden, residual, ldResidual, weight, out,
+                         ldOut, rows, dim, eps);
+  return dev.launch(f, rows, 1, 1, desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
+Status launchEmbedding(Device &dev, CUfunction f, const cg::EmbeddingDesc &desc,
+                       const int *ids, const void *table, void *out,
+                       long long ldOut, int rows, int dim, int vocab) {
+  auto args = kernelArgs(ids, table, out, ldOut, rows, dim, vocab);
+  return dev.launch(f, rows, 1, 1, desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
+Status launchBiasAdd(Device &dev, CUfunction f, const cg::BiasAddDesc &desc,
+                     void *y, long long ldy, const void *bias, int rows,
+                     int cols) {
+  auto args = kernelArgs(y, ldy, bias, rows, cols);
+  return dev.launch(f, rows, 1, 1, desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
+Status launchGate(Device &dev, CUfunction f, const cg::GateDesc &desc,
+                  const void *y, long long ldy, const void *z, long long ldz,
+                  void *out, long long ldOut, int rows, int cols) {
+  auto args = kernelArgs(y, ldy, z, ldz, out, ldOut, rows, cols);
+  return dev.launch(f, rows, 1, 1, desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
+cg::Schedule defaultScanSchedule(int dState) {
+  cg::Schedule s;
+  s.threadsPerBlock = 128;
+  // The largest power-of-two lane count <= 4 that divides d_state.
+  int lanes = 1;
+  while (lanes < 4 && dState % (lanes * 2) == 0)
+    lanes *= 2;
+  s.itemsPerThread = dState / lanes;
+  for (s.chunkLen = 64; s.chunkLen > 1; s.chunkLen /= 2) {
+    cg::SelectiveScanDesc d;
+    d.dState = dState;
+    d.schedule = s;
+    if (cg::emitSelectiveScan(d).ok())
+      break;
+  }
+  return s;
+}
+
+} // namespace mamba::cuda

@@ -1,0 +1,74 @@
+// Typed launchers of the generated kernels: they pack the arguments in the
+// order codegen/cuda emits them and pick the grid from the description.
+#ifndef MAMBA_CUDA_KERNELS_H
+#define MAMBA_CUDA_KERNELS_H
+
+#include "device.h"
+#include "mamba/codegen/cuda_emitter.h"
+
+namespace mamba::cuda {
+
+namespace cg = mamba::codegen::cuda;
+
+/// Strides (in elements) of a [batch, channels, time] view.
+struct Strides {
+  long long batch = 0, channel = 0, time = 0;
+};
+
+/// A [batch, channels, time] view of a token-major matrix whose row
+/// b * len + t has `ld` elements per row.
+inline Strides tokenMajor(long long len, long long ld) {
+  return {len * ld, 1, ld};
+}
+
+struct ScanTensors {
+  const void *u, *delta, *b, *c, *z;
+  const float *a, *d, *deltaBias;
+  float *state;
+  void *y;
+  Strides uS, deltaS, zS, yS, bS, cS; ///< B/C: channel stride = d_state stride
+  int batch, dim, seqlen;
+};
+/// Prefill kernel, or the step kernel when `step` (seqlen must then be 1).
+Status launchSelectiveScan(Device &dev, CUfunction f,
+                           const cg::SelectiveScanDesc &desc,
+                           const ScanTensors &t, bool step);
+
+struct ConvTensors {
+  const void *x;
+  const float *weight, *bias;
+  float *state;
+  void *out;
+  Strides xS, outS;
+  int batch, dim, seqlen;
+};
+/// Prefill: `f`, then `stateUpdate` (null when the desc has no state).
+Status launchCausalConv1d(Device &dev, CUfunction f, CUfunction stateUpdate,
+                          const cg::CausalConv1dDesc &desc,
+                          const ConvTensors &t);
+Status launchCausalConv1dStep(Device &dev, CUfunction f,
+                              const cg::CausalConv1dDesc &desc,
+                              const ConvTensors &t);
+
+Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,
+                     void *hidden, long long ldHidden, const void *residual,
+                     long long ldResidual, const void *weight, void *out,
+                     long long ldOut, int rows, int dim, float eps);
+Status launchEmbedding(Device &dev, CUfunction f, const cg::EmbeddingDesc &desc,
+                       const int *ids, const void *table, void *out,
+                       long long ldOut, int rows, int dim, int vocab);
+Status launchBiasAdd(Device &dev, CUfunction f, const cg::BiasAddDesc &desc,
+                     void *y, long long ldy, const void *bias, int rows,
+                     int cols);
+Status launchGate(Device &dev, CUfunction f, const cg::GateDesc &desc,
+                  const void *y, long long ldy, const void *z, long long ldz,
+                  void *out, long long ldOut, int rows, int cols);
+
+/// The default schedule of the scan for `dState`: up to 4 lanes per channel
+/// (4 states per thread at d_state 16), 128 threads, and time chunks as long
+/// as 48 KiB of shared memory allows (at most 64 tokens).
+cg::Schedule defaultScanSchedule(int dState);
+
+} // namespace mamba::cuda
+
+#endif // MAMBA_CUDA_KERNELS_H

@@ -1,0 +1,148 @@
+// The generation loop, a template over the model (CpuModel, CudaModel):
+// prefill in chunks, then decode one token per step for every live sequence,
+// with no allocation inside the token loop.
+#ifndef MAMBA_GENERATE_IMPL_H
+#define MAMBA_GENERATE_IMPL_H
+
+#include "mamba/generate.h"
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+
+namespace mamba {
+namespace generate_detail {
+inline double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+} // namespace generate_detail
+
+template <class Model>
+Status checkGenerateInputs(const Model &model,
+                           const std::vector<TokenId> &prompt,
+                           const GenerateOptions &options) {
+  if (prompt.empty())
+    return Status::error("the prompt is empty: give at least one token");
+  for (size_t i = 0; i < prompt.size(); ++i)
+    if (prompt[i] < 0 || prompt[i] >= model.vocabSize())
+      return Status::error("prompt token #" + std::to_string(i) + " is " +
+                           std::to_string(prompt[i]) +
+                           ", outside the model's vocabulary [0, " +
+                           std::to_string(model.vocabSize()) + ")");
+  if (options.maxNewTokens < 0)
+    return Status::error("the number of new tokens must be >= 0, got " +
+                         std::to_string(options.maxNewTokens));
+  if (options.batch < 1 || options.batch > model.maxBatch())
+    return Status::error("batch must be in [1, " +
+                         std::to_string(model.maxBatch()) + "], got " +
+                         std::to_string(options.batch));
+  if (options.prefillChunk < 1)
+    return Status::error("the prefill chunk must be >= 1, got " +
+                         std::to_string(options.prefillChunk));
+  return validate(options.sampling);
+}
+
+template <class Model>
+Expected<GenerateStats>
+generate(Model &model, const std::vector<TokenId> &prompt,
+         const GenerateOptions &options, const TokenCallback &onToken,
+         std::vector<float> *promptLogits) {
+  if (Status s = checkGenerateInputs(model, prompt, options); !s.ok())
+    return s;
+  const int64_t batch = options.batch;
+  const int64_t vocab = model.vocabSize();
+  const int64_t len = static_cast<int64_t>(prompt.size());
+
+  std::vector<Sampler> samplers;
+  std::vector<std::vector<TokenId>> history(batch, prompt);
+  for (int64_t b = 0; b < batch; ++b) {
+    SamplerConfig config = options.sampling;
+    config.seed += static_cast<uint64_t>(b);
+    Expected<Sampler> sampler = Sampler::create(config);
+    if (!sampler.ok())
+      return sampler.status();
+    samplers.push_back(std::move(sampler.value()));
+    history[b].reserve(prompt.size() + options.maxNewTokens);
+  }
+
+  // Prefill: every sequence gets the same prompt, chunk by chunk.
+  auto newState = newGenerateState(model, batch);
+  if (!newState.ok())
+    return newState.status();
+  auto state = std::move(newState).value();
+  std::vector<float> logits(batch * vocab);
+  if (promptLogits)
+    promptLogits->assign(len * vocab, 0.0f);
+  const int64_t chunk = std::min(options.prefillChunk, len);
+  std::vector<TokenId> chunkTokens(batch * chunk);
+  std::vector<float> chunkLogits(promptLogits ? batch * chunk * vocab : 0);
+  GenerateStats stats;
+  stats.promptTokens = len;
+  auto start = std::chrono::steady_clock::now();
+  for (int64_t pos = 0; pos < len; pos += chunk) {
+    const int64_t n = std::min(chunk, len - pos);
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(prompt.begin() + pos, prompt.begin() + pos + n,
+                chunkTokens.begin() + b * n);
+    const bool last = pos + n == len;
+    if (promptLogits) {
+      if (Status s = model.forward(chunkTokens.data(), n, state,
+                                   LogitsMode::All, chunkLogits.data());
+          !s.ok())
+        return s;
+      // Sequence 0's rows go to the output; the last row of each sequence
+      // seeds the first sampling step.
+      std::copy(chunkLogits.begin(), chunkLogits.begin() + n * vocab,
+                promptLogits->begin() + pos * vocab);
+      if (last)
+        for (int64_t b = 0; b < batch; ++b)
+          std::copy(chunkLogits.begin() + ((b * n) + n - 1) * vocab,
+                    chunkLogits.begin() + ((b * n) + n) * vocab,
+                    logits.begin() + b * vocab);
+    } else if (Status s = model.forward(
+                   chunkTokens.data(), n, state,
+                   last ? LogitsMode::Last : LogitsMode::None, logits.data());
+               !s.ok()) {
+      return s;
+    }
+  }
+  stats.prefillSeconds = generate_detail::secondsSince(start);
+
+  // Decode: sample from the last logits, feed the samples back.
+  std::vector<TokenId> next(batch);
+  std::vector<bool> done(batch, false);
+  start = std::chrono::steady_clock::now();
+  for (int64_t step = 0; step < options.maxNewTokens; ++step) {
+    bool anyLive = false;
+    for (int64_t b = 0; b < batch; ++b) {
+      if (done[b])
+        continue;
+      Expected<TokenId> token =
+          samplers[b].sample(logits.data() + b * vocab, vocab, history[b]);
+      if (!token.ok())
+        return token.status();
+      next[b] = token.value();
+      history[b].push_back(next[b]);
+      ++stats.generatedTokens;
+      onToken(b, next[b]);
+      if (options.eos && next[b] == *options.eos)
+        done[b] = true;
+      else
+        anyLive = true;
+    }
+    // The last step needs no forward pass: its logits would go unused.
+    if (!anyLive || step + 1 == options.maxNewTokens)
+      break;
+    if (Status s = model.decode(next.data(), state, logits.data()); !s.ok())
+      return s;
+    ++stats.decodeSteps;
+  }
+  stats.decodeSeconds = generate_detail::secondsSince(start);
+  return stats;
+}
+
+} // namespace mamba
+
+#endif // MAMBA_GENERATE_IMPL_H

@@ -1,0 +1,219 @@
+// The CUDA C emitter: every kernel over a grid of element types, fused
+// options and schedules compiles with NVRTC to PTX (no GPU needed), and the
+// source says what it implements.
+#include "../../runtime/src/cuda/compiler.h"
+#include "mamba/codegen/cuda_emitter.h"
+
+#include <gtest/gtest.h>
+
+namespace mamba {
+namespace {
+
+namespace cg = codegen::cuda;
+using cg::ElemType;
+
+const ElemType kTypes[] = {ElemType::F32, ElemType::BF16, ElemType::F16};
+
+/// Compiles one module to PTX for a virtual architecture.
+void expectCompiles(const std::vector<cg::Emitted> &kernels,
+                    const std::string &what) {
+  std::vector<std::string> sources;
+  for (const cg::Emitted &k : kernels) {
+    ASSERT_TRUE(k.ok()) << what << ": " << k.error;
+    sources.push_back(k.source);
+  }
+  Expected<std::string> ptx =
+      cuda::compileCuda(cg::emitModule(sources), "test.cu", "compute_80");
+  ASSERT_TRUE(ptx.ok()) << what << ":\n" << ptx.status().message();
+  EXPECT_NE(ptx->find(".entry"), std::string::npos) << what;
+}
+
+TEST(CudaCodegen, SelectiveScanGridCompiles) {
+  int count = 0;
+  for (ElemType in : kTypes)
+    for (ElemType out : kTypes)
+      for (int options = 0; options < 32; options += 5) // a spread of the 32
+        for (int sched = 0; sched < 3; ++sched) {
+          cg::SelectiveScanDesc d;
+          d.uType = d.zType = d.bcType = in;
+          d.deltaType = in == ElemType::F16 ? ElemType::F32 : in;
+          d.yType = out;
+          d.hasDeltaBias = options & 1;
+          d.deltaSoftplus = options & 2;
+          d.hasD = options & 4;
+          d.hasZ = options & 8;
+          d.zohB = options & 16;
+          d.hasInitialState = sched != 1;
+          d.layout =
+              sched == 2 ? cg::Layout::ChannelMajor : cg::Layout::TokenMajor;
+          const int items[] = {4, 2, 16};
+          const int threads[] = {128, 64, 256};
+          const int chunks[] = {64, 32, 8};
+          d.schedule = {threads[sched], items[sched], chunks[sched]};
+          cg::SelectiveScanDesc step = d;
+          step.name = "selective_scan_step";
+          expectCompiles(
+              {cg::emitSelectiveScan(d), cg::emitSelectiveScanStep(step)},
+              "scan " + std::string(elemTypeName(in)) + "->" +
+                  elemTypeName(out) + " options " + std::to_string(options) +
+                  " schedule " + std::to_string(sched));
+          ++count;
+        }
+  EXPECT_EQ(count, 3 * 3 * 7 * 3);
+}
+
+TEST(CudaCodegen, ConvGridCompiles) {
+  for (ElemType in : kTypes)
+    for (ElemType out : kTypes)
+      for (int width : {2, 4})
+        for (int options = 0; options < 8; ++options) {
+          cg::CausalConv1dDesc d;
+          d.xType = in;
+          d.outType = out;
+          d.width = width;
+          d.hasBias = options & 1;
+          d.silu = options & 2;
+          d.hasState = true;
+          d.layout =
+              options & 4 ? cg::Layout::ChannelMajor : cg::Layout::TokenMajor;
+          d.schedule = {options & 4 ? 64 : 128, 1 + options, 64};
+          cg::CausalConv1dDesc step = d;
+          step.name = "conv_step";
+          cg::CausalConv1dDesc stateless = d;
+          stateless.name = "conv_stateless";
+          stateless.hasState = false;
+          expectCompiles({cg::emitCausalConv1d(d),
+                          cg::emitCausalConv1dStep(step),
+                          cg::emitCausalConv1d(stateless)},
+                         "conv width " + std::to_string(width) + " options " +
+                             std::to_string(options));
+        }
+}
+
+TEST(CudaCodegen, RowKernelsGridCompile) {
+  for (ElemType a : kTypes)
+    for (ElemType b : kTypes)
+      for (int threads : {32, 256, 1024}) {
+        const cg::Schedule s{threads, threads == 32 ? 1 : 4, 64};
+        cg::RmsNormDesc norm;
+        norm.hiddenType = a;
+        norm.residualType = b;
+        norm.weightType = b;
+        norm.outType = a;
+        norm.schedule = s;
+        cg::RmsNormDesc fused = norm;
+        fused.name = "rmsnorm_residual";
+        fused.residualAdd = true;
+        cg::GateDesc gate;
+        gate.yType = a;
+        gate.zType = b;
+        gate.outType = b;
+        gate.schedule = s;
+        cg::EmbeddingDesc emb;
+        emb.tableType = a;
+        emb.outType = b;
+        emb.schedule = s;
+        cg::BiasAddDesc bias;
+        bias.yType = a;
+        bias.biasType = b;
+        bias.schedule = s;
+        expectCompiles(
+            {cg::emitRmsNorm(norm), cg::emitRmsNorm(fused), cg::emitGate(gate),
+             cg::emitEmbedding(emb), cg::emitBiasAdd(bias)},
+            std::string("row kernels ") + elemTypeName(a) + "/" +
+                elemTypeName(b) + " threads " + std::to_string(threads));
+      }
+}
+
+TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
+  cg::SelectiveScanDesc d;
+  d.uType = ElemType::BF16;
+  d.schedule = {128, 4, 64};
+  cg::Emitted e = cg::emitSelectiveScan(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  const std::string &s = e.source;
+  EXPECT_NE(s.find("// ssm.selective_scan (prefill): delta_bias, softplus, "
+                   "scan, D skip, silu(z) gate; b_rule = simplified."),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("u: bf16, delta: f32"), std::string::npos) << s;
+  EXPECT_NE(s.find("128 threads = 32 channels x 4 lanes of 4 states, time in "
+                   "chunks of 64"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("extern \"C\" __global__ void __launch_bounds__(128)\n"
+                   "selective_scan(const mamba_bf16 *__restrict__ u"),
+            std::string::npos)
+      << s;
+  // B and C staged once per chunk in shared memory, state in registers.
+  EXPECT_NE(s.find("__shared__ float s_B[kChunk][kState]"), std::string::npos);
+  EXPECT_NE(s.find("float a[kItems], h[kItems];"), std::string::npos);
+  EXPECT_NE(s.find("mamba_softplus("), std::string::npos);
+  EXPECT_NE(s.find("mamba_silu(s_z[local][t])"), std::string::npos);
+}
+
+TEST(CudaCodegen, FusedOptionsChangeTheSource) {
+  cg::SelectiveScanDesc d;
+  d.hasZ = false;
+  d.hasD = false;
+  d.deltaSoftplus = false;
+  d.hasDeltaBias = false;
+  d.zohB = true;
+  cg::Emitted e = cg::emitSelectiveScan(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  EXPECT_EQ(e.source.find("mamba_silu("), std::string::npos);
+  EXPECT_EQ(e.source.find("mamba_softplus("), std::string::npos);
+  EXPECT_EQ(e.source.find("delta_bias["), std::string::npos);
+  EXPECT_EQ(e.source.find("s_z"), std::string::npos);
+  EXPECT_NE(e.source.find("b_rule = zoh"), std::string::npos);
+  EXPECT_NE(e.source.find("(dA - 1.0f) /"), std::string::npos);
+}
+
+TEST(CudaCodegen, LayoutPicksTheCoalescedLoadOrder) {
+  cg::SelectiveScanDesc d;
+  d.layout = cg::Layout::ChannelMajor;
+  EXPECT_NE(cg::emitSelectiveScan(d).source.find(
+                "const int t = i % kChunk, ch = i / kChunk;"),
+            std::string::npos);
+  d.layout = cg::Layout::TokenMajor;
+  EXPECT_NE(cg::emitSelectiveScan(d).source.find(
+                "const int ch = i % kChannels, t = i / kChannels;"),
+            std::string::npos);
+}
+
+TEST(CudaCodegen, InvalidSchedulesAreErrors) {
+  cg::SelectiveScanDesc d;
+  d.schedule.itemsPerThread = 3;
+  EXPECT_NE(cg::emitSelectiveScan(d).error.find(
+                "itemsPerThread (3) must divide d_state (16)"),
+            std::string::npos);
+  d.schedule = {100, 4, 64};
+  EXPECT_NE(cg::emitSelectiveScan(d).error.find("multiple of 32"),
+            std::string::npos);
+  d.schedule = {1024, 1, 256};
+  EXPECT_NE(cg::emitSelectiveScan(d).error.find("bytes of shared memory"),
+            std::string::npos);
+  d.schedule = {128, 4, 64};
+  d.name = "not a name";
+  EXPECT_NE(cg::emitSelectiveScan(d).error.find("is not an identifier"),
+            std::string::npos);
+  cg::CausalConv1dDesc c;
+  c.hasState = false;
+  EXPECT_NE(cg::emitCausalConv1dStep(c).error.find("needs the conv state"),
+            std::string::npos);
+}
+
+TEST(CudaCodegen, NvrtcErrorsCarryTheLogAndLine) {
+  Expected<std::string> r = cuda::compileCuda(
+      "extern \"C\" __global__ void k() {\n  undefined_thing();\n}\n",
+      "broken.cu", "compute_80");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("NVRTC failed to compile broken.cu"),
+            std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("broken.cu(2)"), std::string::npos)
+      << r.status().message();
+}
+
+} // namespace
+} // namespace mamba

@@ -1,0 +1,334 @@
+// Every generated kernel on the GPU against the CPU runtime's kernels (or a
+// host loop where the CPU has none), with tails in every tiled dimension.
+#include "../../runtime/src/cpu/kernels.h"
+#include "../../runtime/src/cuda/kernels.h"
+#include "cuda_test_util.h"
+#include "mamba/dtype.h"
+#include "test_util.h"
+
+#include <cmath>
+#include <random>
+
+namespace mamba {
+namespace {
+
+namespace cg = codegen::cuda;
+using test::fromDevice;
+using test::maxAbs;
+using test::maxAbsDiff;
+using test::toDevice;
+
+std::vector<float> randomVector(size_t n, float lo, float hi, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// Rounds to BF16 in place and returns the bits.
+std::vector<uint16_t> roundToBf16(std::vector<float> &v) {
+  std::vector<uint16_t> bits(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    bits[i] = floatToBf16(v[i]);
+    v[i] = bf16ToFloat(bits[i]);
+  }
+  return bits;
+}
+
+/// [B, L, C] -> [B, C, L].
+std::vector<float> toChannelMajor(const std::vector<float> &v, int64_t b,
+                                  int64_t l, int64_t c) {
+  std::vector<float> out(v.size());
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t t = 0; t < l; ++t)
+      for (int64_t j = 0; j < c; ++j)
+        out[(i * c + j) * l + t] = v[(i * l + t) * c + j];
+  return out;
+}
+
+struct ScanCase {
+  cg::ElemType io;
+  cg::Layout layout;
+  bool step;
+};
+
+class CudaKernelsScan : public ::testing::TestWithParam<ScanCase> {};
+
+TEST_P(CudaKernelsScan, MatchesCpu) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const ScanCase p = GetParam();
+  const bool bf16 = p.io == cg::ElemType::BF16;
+  const bool channelMajor = p.layout == cg::Layout::ChannelMajor;
+  // 40 channels and 100 tokens: tails in the channel blocks and time chunks.
+  const int64_t B = 2, E = 40, N = 16, L = p.step ? 1 : 100;
+  std::vector<float> u = randomVector(B * L * E, -1, 1, 1);
+  std::vector<float> delta = randomVector(B * L * E, -3, 0.5f, 2);
+  std::vector<float> z = randomVector(B * L * E, -2, 2, 3);
+  std::vector<float> b = randomVector(B * L * N, -1, 1, 4);
+  std::vector<float> c = randomVector(B * L * N, -1, 1, 5);
+  std::vector<float> a = randomVector(E * N, -4, -0.1f, 6);
+  std::vector<float> d = randomVector(E, 0.5f, 1.5f, 7);
+  std::vector<float> bias = randomVector(E, -1, 1, 8);
+  std::vector<float> state = randomVector(B * E * N, -1, 1, 9);
+  if (bf16) // both sides see the same BF16 inputs
+    roundToBf16(u);
+
+  std::vector<float> yRef(B * L * E), stateRef = state, deltaCpu = delta;
+  for (int64_t i = 0; i < B; ++i) {
+    cpu::ScanArgs args{};
+    args.x = u.data() + i * L * E;
+    args.delta = deltaCpu.data() + i * L * E;
+    args.z = z.data() + i * L * E;
+    args.b = b.data() + i * L * N;
+    args.c = c.data() + i * L * N;
+    args.a = a.data();
+    args.d = d.data();
+    args.dtBias = bias.data();
+    args.state = stateRef.data() + i * E * N;
+    args.y = yRef.data() + i * L * E;
+    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
+    args.ldBC = N;
+    args.len = L;
+    args.dState = N;
+    cpu::selectiveScan(args, 0, E);
+  }
+
+  cg::SelectiveScanDesc desc;
+  desc.name = p.step ? "scan_step" : "scan";
+  desc.uType = desc.yType = p.io;
+  desc.layout = p.layout;
+  desc.schedule = cuda::defaultScanSchedule(N);
+  auto module =
+      test::compileModule(*dev, {p.step ? cg::emitSelectiveScanStep(desc)
+                                        : cg::emitSelectiveScan(desc)});
+  ASSERT_TRUE(module);
+
+  auto layoutOf = [&](const std::vector<float> &v, int64_t width) {
+    return channelMajor ? toChannelMajor(v, B, L, width) : v;
+  };
+  std::vector<float> uHost = layoutOf(u, E);
+  const std::vector<uint16_t> uBits =
+      bf16 ? roundToBf16(uHost) : std::vector<uint16_t>();
+  cuda::DeviceBuffer uDev =
+      bf16 ? toDevice(*dev, uBits) : toDevice(*dev, uHost);
+  cuda::DeviceBuffer deltaDev = toDevice(*dev, layoutOf(delta, E));
+  cuda::DeviceBuffer zDev = toDevice(*dev, layoutOf(z, E));
+  cuda::DeviceBuffer bDev = toDevice(*dev, layoutOf(b, N));
+  cuda::DeviceBuffer cDev = toDevice(*dev, layoutOf(c, N));
+  cuda::DeviceBuffer aDev = toDevice(*dev, a), dDev = toDevice(*dev, d),
+                     biasDev = toDevice(*dev, bias),
+                     stateDev = toDevice(*dev, state);
+  auto yDev = dev->alloc(B * L * E * (bf16 ? 2 : 4), "y");
+  ASSERT_TRUE(yDev.ok());
+
+  const cuda::Strides act =
+      channelMajor ? cuda::Strides{E * L, L, 1} : cuda::tokenMajor(L, E);
+  const cuda::Strides bc =
+      channelMajor ? cuda::Strides{N * L, L, 1} : cuda::tokenMajor(L, N);
+  cuda::ScanTensors t{};
+  t.u = uDev.as<void>();
+  t.delta = deltaDev.as<void>();
+  t.z = zDev.as<void>();
+  t.b = bDev.as<void>();
+  t.c = cDev.as<void>();
+  t.a = aDev.as<float>();
+  t.d = dDev.as<float>();
+  t.deltaBias = biasDev.as<float>();
+  t.state = stateDev.as<float>();
+  t.y = yDev->as<void>();
+  t.uS = t.deltaS = t.zS = t.yS = act;
+  t.bS = t.cS = bc;
+  t.batch = B;
+  t.dim = E;
+  t.seqlen = L;
+  ASSERT_TRUE(cuda::launchSelectiveScan(*dev, test::fn(*module, desc.name),
+                                        desc, t, p.step)
+                  .ok());
+
+  std::vector<float> y(B * L * E);
+  if (bf16) {
+    std::vector<uint16_t> bits = fromDevice<uint16_t>(*dev, *yDev);
+    for (size_t i = 0; i < y.size(); ++i)
+      y[i] = bf16ToFloat(bits[i]);
+  } else {
+    y = fromDevice<float>(*dev, *yDev);
+  }
+  std::vector<float> yCmp = y;
+  if (channelMajor) { // back to [B, L, E]
+    for (int64_t i = 0; i < B; ++i)
+      for (int64_t t2 = 0; t2 < L; ++t2)
+        for (int64_t j = 0; j < E; ++j)
+          yCmp[(i * L + t2) * E + j] = y[(i * E + j) * L + t2];
+  }
+  // BF16 output: 8 bits of mantissa, relative rounding 2^-9.
+  const float tol = bf16 ? 1e-2f : 1e-4f;
+  const float yMax = maxAbs(yRef.data(), yRef.size());
+  EXPECT_LE(maxAbsDiff(yCmp.data(), yRef.data(), yRef.size()), tol * yMax);
+  std::vector<float> stateOut = fromDevice<float>(*dev, stateDev);
+  EXPECT_LE(maxAbsDiff(stateOut.data(), stateRef.data(), stateRef.size()),
+            1e-4f * maxAbs(stateRef.data(), stateRef.size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CudaKernelsScan,
+    ::testing::Values(
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false},
+        ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, false},
+        ScanCase{cg::ElemType::F32, cg::Layout::ChannelMajor, false},
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true},
+        ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, true}),
+    [](const auto &info) {
+      const ScanCase &c = info.param;
+      return std::string(c.step ? "Step" : "Prefill") + "_" +
+             cg::elemTypeName(c.io) +
+             (c.layout == cg::Layout::ChannelMajor ? "_ChannelMajor"
+                                                   : "_TokenMajor");
+    });
+
+class CudaKernelsConv : public ::testing::TestWithParam<bool> {};
+
+TEST_P(CudaKernelsConv, MatchesCpu) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const bool step = GetParam();
+  const int64_t B = 2, E = 40, K = 4, L = step ? 1 : 37;
+  // x is the first half of an in_proj output: row stride 2E.
+  std::vector<float> x = randomVector(B * L * 2 * E, -2, 2, 11);
+  std::vector<float> w = randomVector(E * K, -1, 1, 12);
+  std::vector<float> bias = randomVector(E, -1, 1, 13);
+  std::vector<float> state = randomVector(B * E * K, -1, 1, 14);
+  std::vector<float> wT(K * E);
+  for (int64_t c = 0; c < E; ++c)
+    for (int64_t j = 0; j < K; ++j)
+      wT[j * E + c] = w[c * K + j];
+  std::vector<float> outRef(B * L * E), stateRef = state;
+  for (int64_t b = 0; b < B; ++b)
+    cpu::causalConv1dSilu(x.data() + b * L * 2 * E, 2 * E, L, wT.data(),
+                          bias.data(), E, K, stateRef.data() + b * E * K,
+                          outRef.data() + b * L * E, E, 0, E);
+
+  cg::CausalConv1dDesc desc;
+  desc.name = step ? "conv_step" : "conv";
+  desc.width = K;
+  desc.schedule = {64, 4, 0};
+  auto module = test::compileModule(*dev, {step ? cg::emitCausalConv1dStep(desc)
+                                                : cg::emitCausalConv1d(desc)});
+  ASSERT_TRUE(module);
+  cuda::DeviceBuffer xDev = toDevice(*dev, x), wDev = toDevice(*dev, w),
+                     biasDev = toDevice(*dev, bias),
+                     stateDev = toDevice(*dev, state);
+  auto outDev = dev->alloc(B * L * E * 4, "out");
+  ASSERT_TRUE(outDev.ok());
+  cuda::ConvTensors t{xDev.as<void>(),        wDev.as<float>(),
+                      biasDev.as<float>(),    stateDev.as<float>(),
+                      outDev->as<void>(),     cuda::tokenMajor(L, 2 * E),
+                      cuda::tokenMajor(L, E), static_cast<int>(B),
+                      static_cast<int>(E),    static_cast<int>(L)};
+  Status s =
+      step ? cuda::launchCausalConv1dStep(*dev, test::fn(*module, desc.name),
+                                          desc, t)
+           : cuda::launchCausalConv1d(*dev, test::fn(*module, desc.name),
+                                      test::fn(*module, desc.name + "_state"),
+                                      desc, t);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::vector<float> out = fromDevice<float>(*dev, *outDev);
+  std::vector<float> stateOut = fromDevice<float>(*dev, stateDev);
+  EXPECT_LE(maxAbsDiff(out.data(), outRef.data(), out.size()),
+            1e-5f * maxAbs(outRef.data(), outRef.size()));
+  EXPECT_EQ(maxAbsDiff(stateOut.data(), stateRef.data(), stateOut.size()),
+            0.0f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, CudaKernelsConv, ::testing::Values(false, true),
+                         [](const auto &info) {
+                           return std::string(info.param ? "Step" : "Prefill");
+                         });
+
+TEST(CudaKernels, RmsNormWithResidualMatchesCpu) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const int rows = 5, dim = 300;
+  std::vector<float> hidden = randomVector(rows * dim, -2, 2, 21);
+  std::vector<float> residual = randomVector(rows * dim, -2, 2, 22);
+  std::vector<float> w = randomVector(dim, 0.5f, 1.5f, 23);
+  std::vector<float> sum(rows * dim), ref(rows * dim);
+  for (size_t i = 0; i < sum.size(); ++i)
+    sum[i] = hidden[i] + residual[i];
+  cpu::rmsnorm(sum.data(), dim, w.data(), 1e-5f, dim, ref.data(), dim, 0, rows);
+
+  cg::RmsNormDesc desc;
+  desc.residualAdd = true;
+  desc.schedule = {128, 4, 0};
+  auto module = test::compileModule(*dev, {cg::emitRmsNorm(desc)});
+  ASSERT_TRUE(module);
+  cuda::DeviceBuffer hDev = toDevice(*dev, hidden),
+                     rDev = toDevice(*dev, residual), wDev = toDevice(*dev, w);
+  auto outDev = dev->alloc(rows * dim * 4, "out");
+  ASSERT_TRUE(outDev.ok());
+  ASSERT_TRUE(cuda::launchRmsNorm(*dev, test::fn(*module, desc.name), desc,
+                                  hDev.as<void>(), dim, rDev.as<void>(), dim,
+                                  wDev.as<void>(), outDev->as<void>(), dim,
+                                  rows, dim, 1e-5f)
+                  .ok());
+  std::vector<float> out = fromDevice<float>(*dev, *outDev);
+  std::vector<float> hOut = fromDevice<float>(*dev, hDev);
+  EXPECT_LE(maxAbsDiff(out.data(), ref.data(), ref.size()),
+            1e-5f * maxAbs(ref.data(), ref.size()));
+  EXPECT_EQ(maxAbsDiff(hOut.data(), sum.data(), sum.size()), 0.0f);
+}
+
+TEST(CudaKernels, GateEmbeddingAndBiasMatchHostLoops) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const int rows = 3, cols = 70, vocab = 11;
+  std::vector<float> y = randomVector(rows * cols, -2, 2, 31);
+  std::vector<float> z = randomVector(rows * cols, -4, 4, 32);
+  std::vector<float> table = randomVector(vocab * cols, -1, 1, 33);
+  std::vector<float> bias = randomVector(cols, -1, 1, 34);
+  const std::vector<int> ids = {7, 0, 10};
+  cg::GateDesc gate;
+  cg::EmbeddingDesc emb;
+  emb.tableType = cg::ElemType::BF16;
+  cg::BiasAddDesc add;
+  gate.schedule = emb.schedule = add.schedule = {64, 2, 0};
+  auto module = test::compileModule(
+      *dev, {cg::emitGate(gate), cg::emitEmbedding(emb), cg::emitBiasAdd(add)});
+  ASSERT_TRUE(module);
+
+  std::vector<uint16_t> tableBits = roundToBf16(table);
+  cuda::DeviceBuffer yDev = toDevice(*dev, y), zDev = toDevice(*dev, z),
+                     tDev = toDevice(*dev, tableBits),
+                     bDev = toDevice(*dev, bias), idDev = toDevice(*dev, ids);
+  auto gOut = dev->alloc(rows * cols * 4, "gate out");
+  auto eOut = dev->alloc(rows * cols * 4, "embedding out");
+  ASSERT_TRUE(gOut.ok() && eOut.ok());
+  ASSERT_TRUE(cuda::launchGate(*dev, test::fn(*module, gate.name), gate,
+                               yDev.as<void>(), cols, zDev.as<void>(), cols,
+                               gOut->as<void>(), cols, rows, cols)
+                  .ok());
+  ASSERT_TRUE(cuda::launchEmbedding(*dev, test::fn(*module, emb.name), emb,
+                                    idDev.as<int>(), tDev.as<void>(),
+                                    eOut->as<void>(), cols, rows, cols, vocab)
+                  .ok());
+  ASSERT_TRUE(cuda::launchBiasAdd(*dev, test::fn(*module, add.name), add,
+                                  yDev.as<void>(), cols, bDev.as<void>(), rows,
+                                  cols)
+                  .ok());
+  std::vector<float> g = fromDevice<float>(*dev, *gOut);
+  std::vector<float> e = fromDevice<float>(*dev, *eOut);
+  std::vector<float> yb = fromDevice<float>(*dev, yDev);
+  for (int r = 0; r < rows; ++r)
+    for (int i = 0; i < cols; ++i) {
+      const int k = r * cols + i;
+      const float silu = z[k] / (1.0f + std::exp(-z[k]));
+      EXPECT_NEAR(g[k], y[k] * silu, 1e-5f * (1 + std::fabs(y[k] * silu)));
+      EXPECT_EQ(e[k], table[ids[r] * cols + i]);
+      EXPECT_EQ(yb[k], y[k] + bias[i]);
+    }
+}
+
+} // namespace
+} // namespace mamba
