@@ -3,6 +3,7 @@
 #include "mamba/cuda_model.h"
 
 #include "blas.h"
+#include "../forward_checks.h"
 #include "compiler.h"
 #include "device.h"
 #include "kernels.h"
@@ -315,19 +316,10 @@ Status CudaModel::forward(const int32_t *tokens, int64_t len, CudaState &state,
   const int64_t batch = state.batch();
   if (state.model_ != this || batch <= 0)
     return Status::error("state was not made for this model");
-  if (len <= 0)
-    return Status::error("forward needs at least one token per sequence");
-  if (mode != LogitsMode::None && !logits)
-    return Status::error("logits output is null");
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < len; ++t) {
-      int32_t id = tokens[b * len + t];
-      if (id < 0 || id >= c.vocabSize)
-        return Status::error(
-            "token id " + std::to_string(id) + " (sequence " +
-            std::to_string(b) + ", position " + std::to_string(t) +
-            ") is outside the vocabulary of " + std::to_string(c.vocabSize));
-    }
+  if (Status s =
+          checkForwardInputs(tokens, batch, len, c.vocabSize, mode, logits);
+      !s.ok())
+    return s;
   Impl &m = *impl_;
   const int64_t vocab = c.vocabSize;
   for (int64_t t0 = 0; t0 < len; t0 += options_.maxChunk) {
