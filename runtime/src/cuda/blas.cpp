@@ -2,18 +2,20 @@
 // product y = x w^T is the column-major y^T = w^T x^T, i.e. (T, N) below.
 #include "blas.h"
 
-#include <cublas_v2.h>
+#include "libraries.h"
+
 #include <string>
 
 namespace mamba::cuda {
 namespace {
 
-Status blasStatus(cublasStatus_t s, const std::string &what) {
+Status blasStatus(const CublasApi &api, cublasStatus_t s,
+                  const std::string &what) {
   if (s == CUBLAS_STATUS_SUCCESS)
     return Status::success();
   if (s == CUBLAS_STATUS_ALLOC_FAILED)
     return Status::error("out of device memory: " + what);
-  return Status::error(what + ": " + cublasGetStatusString(s));
+  return Status::error(what + ": " + api.cublasGetStatusString(s));
 }
 
 cublasHandle_t h(void *p) { return static_cast<cublasHandle_t>(p); }
@@ -21,21 +23,28 @@ cublasHandle_t h(void *p) { return static_cast<cublasHandle_t>(p); }
 } // namespace
 
 Expected<std::unique_ptr<Blas>> Blas::create(CUstream stream) {
+  Expected<const CublasApi *> loaded = loadCublas();
+  if (!loaded.ok())
+    return loaded.status();
+  const CublasApi &api = *loaded.value();
   std::unique_ptr<Blas> b(new Blas());
+  b->api_ = &api;
   cublasHandle_t handle = nullptr;
-  MAMBA_RETURN_IF_ERROR(blasStatus(cublasCreate(&handle), "cublasCreate"));
+  MAMBA_RETURN_IF_ERROR(
+      blasStatus(api, api.cublasCreate(&handle), "cublasCreate"));
   b->handle_ = handle;
   MAMBA_RETURN_IF_ERROR(
-      blasStatus(cublasSetStream(handle, stream), "cublasSetStream"));
+      blasStatus(api, api.cublasSetStream(handle, stream), "cublasSetStream"));
   // Plain F32 arithmetic for F32 inputs: TF32 would break the 1e-4 contract.
-  MAMBA_RETURN_IF_ERROR(blasStatus(
-      cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH), "cublasSetMathMode"));
+  MAMBA_RETURN_IF_ERROR(
+      blasStatus(api, api.cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH),
+                 "cublasSetMathMode"));
   return b;
 }
 
 Blas::~Blas() {
   if (handle_)
-    cublasDestroy(h(handle_));
+    api_->cublasDestroy(h(handle_));
 }
 
 Status Blas::linear(DType type, const void *x, int64_t ldx, const void *w,
@@ -46,7 +55,8 @@ Status Blas::linear(DType type, const void *x, int64_t ldx, const void *w,
   const cudaDataType t = type == DType::BF16 ? CUDA_R_16BF : CUDA_R_32F;
   const float alpha = 1.0f;
   return blasStatus(
-      cublasGemmEx(h(handle_), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n),
+      *api_,
+      api_->cublasGemmEx(h(handle_), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n),
                    static_cast<int>(m), static_cast<int>(k), &alpha, w, t,
                    static_cast<int>(k), x, t, static_cast<int>(ldx), &beta, y,
                    CUDA_R_32F, static_cast<int>(ldy), CUBLAS_COMPUTE_32F,

@@ -12,6 +12,8 @@
 
 namespace mamba::cuda {
 
+struct CublasApi;
+
 class Blas {
 public:
   /// A handle bound to `stream` (the context must be current).
@@ -26,6 +28,7 @@ public:
 
 private:
   Blas() = default;
+  const CublasApi *api_ = nullptr;
   void *handle_ = nullptr;
 };
 

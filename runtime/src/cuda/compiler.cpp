@@ -2,13 +2,14 @@
 // kernel cache in front of it.
 #include "compiler.h"
 
+#include "libraries.h"
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <nvrtc.h>
 #include <unistd.h>
 #include <vector>
 
@@ -35,10 +36,11 @@ std::string hex(uint64_t v) {
   return buf;
 }
 
-Status nvrtcStatus(nvrtcResult r, const std::string &what) {
+Status nvrtcStatus(const NvrtcApi &api, nvrtcResult r,
+                   const std::string &what) {
   if (r == NVRTC_SUCCESS)
     return Status::success();
-  return Status::error(what + ": " + nvrtcGetErrorString(r));
+  return Status::error(what + ": " + api.nvrtcGetErrorString(r));
 }
 
 bool readFile(const std::string &path, std::string &out) {
@@ -73,8 +75,11 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 } // namespace
 
 std::string nvrtcVersionString() {
+  Expected<const NvrtcApi *> api = loadNvrtc();
+  if (!api.ok())
+    return "none";
   int major = 0, minor = 0;
-  nvrtcVersion(&major, &minor);
+  api.value()->nvrtcVersion(&major, &minor);
   return std::to_string(major) + "." + std::to_string(minor);
 }
 
@@ -89,27 +94,32 @@ std::string defaultCacheDir() {
 Expected<std::string> compileCuda(const std::string &source,
                                   const std::string &programName,
                                   const std::string &arch) {
+  Expected<const NvrtcApi *> loaded = loadNvrtc();
+  if (!loaded.ok())
+    return loaded.status();
+  const NvrtcApi &api = *loaded.value();
   nvrtcProgram prog = nullptr;
-  MAMBA_RETURN_IF_ERROR(
-      nvrtcStatus(nvrtcCreateProgram(&prog, source.c_str(), programName.c_str(),
-                                     0, nullptr, nullptr),
-                  "nvrtcCreateProgram"));
+  MAMBA_RETURN_IF_ERROR(nvrtcStatus(
+      api,
+      api.nvrtcCreateProgram(&prog, source.c_str(), programName.c_str(), 0,
+                             nullptr, nullptr),
+      "nvrtcCreateProgram"));
   std::vector<std::string> options = kOptions;
   options.push_back("--gpu-architecture=" + arch);
   std::vector<const char *> argv;
   for (const std::string &o : options)
     argv.push_back(o.c_str());
   nvrtcResult r =
-      nvrtcCompileProgram(prog, static_cast<int>(argv.size()), argv.data());
+      api.nvrtcCompileProgram(prog, static_cast<int>(argv.size()), argv.data());
   size_t logSize = 0;
-  nvrtcGetProgramLogSize(prog, &logSize);
+  api.nvrtcGetProgramLogSize(prog, &logSize);
   std::string log(logSize, '\0');
   if (logSize > 0)
-    nvrtcGetProgramLog(prog, log.data());
+    api.nvrtcGetProgramLog(prog, log.data());
   while (!log.empty() && (log.back() == '\0' || log.back() == '\n'))
     log.pop_back();
   if (r != NVRTC_SUCCESS) {
-    nvrtcDestroyProgram(&prog);
+    api.nvrtcDestroyProgram(&prog);
     std::string saved;
     if (std::string dir = defaultCacheDir(); !dir.empty()) {
       saved = dir + "/cuda/failed-" + programName;
@@ -118,20 +128,20 @@ Expected<std::string> compileCuda(const std::string &source,
     }
     return Status::error(
         "NVRTC failed to compile " + programName + " for " + arch + " (" +
-        nvrtcGetErrorString(r) + "):\n" + log +
+        api.nvrtcGetErrorString(r) + "):\n" + log +
         (saved.empty() ? "" : "\nthe source is saved in " + saved));
   }
   const bool cubin = arch.rfind("sm_", 0) == 0;
   size_t size = 0;
   std::string image;
-  Status s = cubin ? nvrtcStatus(nvrtcGetCUBINSize(prog, &size), "cubin size")
-                   : nvrtcStatus(nvrtcGetPTXSize(prog, &size), "PTX size");
+  Status s = cubin ? nvrtcStatus(api, api.nvrtcGetCUBINSize(prog, &size), "cubin size")
+                   : nvrtcStatus(api, api.nvrtcGetPTXSize(prog, &size), "PTX size");
   if (s.ok()) {
     image.resize(size);
-    s = cubin ? nvrtcStatus(nvrtcGetCUBIN(prog, image.data()), "cubin")
-              : nvrtcStatus(nvrtcGetPTX(prog, image.data()), "PTX");
+    s = cubin ? nvrtcStatus(api, api.nvrtcGetCUBIN(prog, image.data()), "cubin")
+              : nvrtcStatus(api, api.nvrtcGetPTX(prog, image.data()), "PTX");
   }
-  nvrtcDestroyProgram(&prog);
+  api.nvrtcDestroyProgram(&prog);
   if (!s.ok())
     return s;
   return image;

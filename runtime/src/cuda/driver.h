@@ -3,6 +3,7 @@
 #ifndef MAMBA_CUDA_DRIVER_H
 #define MAMBA_CUDA_DRIVER_H
 
+#include "dynamic_library.h"
 #include "mamba/status.h"
 
 #include <cuda.h>
@@ -43,9 +44,7 @@ struct DriverApi {
   X(cuEventRecord)                                                             \
   X(cuEventSynchronize)                                                        \
   X(cuEventElapsedTime)
-#define MAMBA_CUDA_DECLARE(fn) decltype(&::fn) fn = nullptr;
   MAMBA_CUDA_DRIVER_FUNCTIONS(MAMBA_CUDA_DECLARE)
-#undef MAMBA_CUDA_DECLARE
 };
 
 /// dlopens libcuda.so.1 once and resolves every entry point; the error says
