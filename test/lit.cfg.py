@@ -1,5 +1,5 @@
-# lit configuration of the mamba test suite: mamba-opt, mamba-compile and
-# FileCheck tests.
+# lit configuration of the mamba test suite: FileCheck tests of mamba-opt,
+# mamba-compile and mamba-run.
 import os
 
 import lit.formats
