@@ -310,7 +310,9 @@ FailureOr<Val> TensorOps::transpose(const CallExpr &c, llvm::ArrayRef<Val> a) {
   return Val::makeTensor(op->getResult(0), dims);
 }
 
-FailureOr<Val> TensorOps::split(const CallExpr &c, llvm::ArrayRef<Val> a) {
+/// The (input tensor, axis, sizes) arguments of split and unflatten.
+FailureOr<TensorOps::AxisSizes>
+TensorOps::axisAndSizes(const CallExpr &c, llvm::ArrayRef<Val> a) {
   if (failed(expectTensor(c, a, 0, "input", -1)))
     return failure();
   FailureOr<int64_t> ax = expectInt(c, a, 1, "axis");
@@ -322,9 +324,18 @@ FailureOr<Val> TensorOps::split(const CallExpr &c, llvm::ArrayRef<Val> a) {
   FailureOr<unsigned> axisIdx = axis(c, 1, *ax, a[0].dims.size());
   if (failed(axisIdx))
     return failure();
-  const Dim &whole = a[0].dims[*axisIdx];
+  return AxisSizes{*axisIdx, std::move(*sizes)};
+}
+
+FailureOr<Val> TensorOps::split(const CallExpr &c, llvm::ArrayRef<Val> a) {
+  FailureOr<AxisSizes> args = axisAndSizes(c, a);
+  if (failed(args))
+    return failure();
+  const std::vector<int64_t> &sizes = args->sizes;
+  const unsigned axisIdx = args->axis;
+  const Dim &whole = a[0].dims[axisIdx];
   int64_t total = 0;
-  for (int64_t s : *sizes) {
+  for (int64_t s : sizes) {
     if (s <= 0 || __builtin_add_overflow(total, s, &total)) {
       mlir::emitError(c.args[2]->loc)
           << "the sizes of 'split' must be positive, got " << s;
@@ -332,7 +343,7 @@ FailureOr<Val> TensorOps::split(const CallExpr &c, llvm::ArrayRef<Val> a) {
     }
   }
   if (!whole.isStatic() || whole.size != total) {
-    mlir::emitError(c.loc) << "'split' of dimension " << *axisIdx << " of size "
+    mlir::emitError(c.loc) << "'split' of dimension " << axisIdx << " of size "
                            << formatDim(whole) << " into parts that add up to "
                            << total;
     return failure();
@@ -341,12 +352,12 @@ FailureOr<Val> TensorOps::split(const CallExpr &c, llvm::ArrayRef<Val> a) {
   tuple.kind = Val::Kind::Tuple;
   int64_t offset = 0;
   size_t rank = a[0].dims.size();
-  for (int64_t s : *sizes) {
+  for (int64_t s : sizes) {
     llvm::SmallVector<mlir::OpFoldResult> offsets, lens, strides;
     llvm::SmallVector<Dim> dims(a[0].dims.begin(), a[0].dims.end());
-    dims[*axisIdx] = Dim::fixed(s);
+    dims[axisIdx] = Dim::fixed(s);
     for (size_t d = 0; d < rank; ++d) {
-      offsets.push_back(b.getIndexAttr(d == *axisIdx ? offset : 0));
+      offsets.push_back(b.getIndexAttr(d == axisIdx ? offset : 0));
       lens.push_back(sizeOf(dims[d], {&a[0]}));
       strides.push_back(b.getIndexAttr(1));
     }
@@ -407,27 +418,21 @@ FailureOr<Val> TensorOps::flatten(const CallExpr &c, llvm::ArrayRef<Val> a) {
 }
 
 FailureOr<Val> TensorOps::unflatten(const CallExpr &c, llvm::ArrayRef<Val> a) {
-  if (failed(expectTensor(c, a, 0, "input", -1)))
+  FailureOr<AxisSizes> args = axisAndSizes(c, a);
+  if (failed(args))
     return failure();
-  FailureOr<int64_t> ax = expectInt(c, a, 1, "axis");
-  FailureOr<std::vector<int64_t>> sizes =
-      failed(ax) ? FailureOr<std::vector<int64_t>>(failure())
-                 : expectIntList(c, a, 2, "sizes");
-  if (failed(sizes))
-    return failure();
-  FailureOr<unsigned> axisIdx = axis(c, 1, *ax, a[0].dims.size());
-  if (failed(axisIdx))
-    return failure();
+  const std::vector<int64_t> &sizes = args->sizes;
+  const unsigned axisIdx = args->axis;
   int64_t product = 1;
-  for (int64_t s : *sizes)
+  for (int64_t s : sizes)
     if (s <= 0 || __builtin_mul_overflow(product, s, &product)) {
       mlir::emitError(c.args[2]->loc)
           << "the sizes of 'unflatten' must be positive, got " << s;
       return failure();
     }
-  const Dim &whole = a[0].dims[*axisIdx];
-  if (sizes->empty() || !whole.isStatic() || whole.size != product) {
-    mlir::emitError(c.loc) << "'unflatten' of dimension " << *axisIdx
+  const Dim &whole = a[0].dims[axisIdx];
+  if (sizes.empty() || !whole.isStatic() || whole.size != product) {
+    mlir::emitError(c.loc) << "'unflatten' of dimension " << axisIdx
                            << " of size " << formatDim(whole)
                            << " into parts whose product is " << product;
     return failure();
@@ -436,8 +441,8 @@ FailureOr<Val> TensorOps::unflatten(const CallExpr &c, llvm::ArrayRef<Val> a) {
   llvm::SmallVector<mlir::ReassociationIndices> groups;
   for (unsigned d = 0; d < a[0].dims.size(); ++d) {
     mlir::ReassociationIndices group;
-    if (d == *axisIdx) {
-      for (int64_t s : *sizes) {
+    if (d == axisIdx) {
+      for (int64_t s : sizes) {
         group.push_back(static_cast<int64_t>(dims.size()));
         dims.push_back(Dim::fixed(s));
       }

@@ -67,6 +67,14 @@ private:
                                                       llvm::ArrayRef<Val> a,
                                                       unsigned i,
                                                       llvm::StringRef role);
+  /// The (input tensor, axis, sizes) arguments of split and unflatten, with
+  /// the axis normalized.
+  struct AxisSizes {
+    unsigned axis;
+    std::vector<int64_t> sizes;
+  };
+  mlir::FailureOr<AxisSizes> axisAndSizes(const CallExpr &c,
+                                          llvm::ArrayRef<Val> a);
   /// Normalizes a possibly negative axis of a rank-`rank` tensor.
   mlir::FailureOr<unsigned> axis(const CallExpr &c, unsigned argIndex,
                                  int64_t value, size_t rank);
