@@ -311,8 +311,8 @@ FailureOr<Val> TensorOps::transpose(const CallExpr &c, llvm::ArrayRef<Val> a) {
 }
 
 /// The (input tensor, axis, sizes) arguments of split and unflatten.
-FailureOr<TensorOps::AxisSizes>
-TensorOps::axisAndSizes(const CallExpr &c, llvm::ArrayRef<Val> a) {
+FailureOr<TensorOps::AxisSizes> TensorOps::axisAndSizes(const CallExpr &c,
+                                                        llvm::ArrayRef<Val> a) {
   if (failed(expectTensor(c, a, 0, "input", -1)))
     return failure();
   FailureOr<int64_t> ax = expectInt(c, a, 1, "axis");
