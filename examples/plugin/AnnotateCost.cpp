@@ -7,14 +7,13 @@
 
 #include "AnnotateCost.h"
 
-#include "ssm/IR/SSMOps.h"
 #include "mlir/IR/Builders.h"
+#include "ssm/IR/SSMOps.h"
 
 using namespace mlir;
 
 namespace {
-struct AnnotateCostPass
-    : PassWrapper<AnnotateCostPass, OperationPass<>> {
+struct AnnotateCostPass : PassWrapper<AnnotateCostPass, OperationPass<>> {
   MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(AnnotateCostPass)
 
   StringRef getArgument() const final { return "ssm-example-annotate-cost"; }

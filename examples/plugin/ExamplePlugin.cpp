@@ -8,9 +8,9 @@
 
 #include "AnnotateCost.h"
 
-#include "ssm/IR/SSMDialect.h"
 #include "mlir/Tools/Plugins/DialectPlugin.h"
 #include "mlir/Tools/Plugins/PassPlugin.h"
+#include "ssm/IR/SSMDialect.h"
 #include "llvm/Config/llvm-config.h"
 
 extern "C" LLVM_ATTRIBUTE_WEAK mlir::PassPluginLibraryInfo

@@ -8,9 +8,9 @@
 
 #include "Transforms/Passes.h"
 
-#include "ssm/IR/SSMOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "ssm/IR/SSMOps.h"
 
 namespace mlir::ssm {
 #define GEN_PASS_DEF_SSMFUSE
@@ -29,8 +29,8 @@ struct ScanParts {
 
   explicit ScanParts(SelectiveScanOp op)
       : u(op.getU()), delta(op.getDelta()), A(op.getA()), B(op.getB()),
-        C(op.getC()), D(op.getD()), z(op.getZ()),
-        deltaBias(op.getDeltaBias()), initialState(op.getInitialState()),
+        C(op.getC()), D(op.getD()), z(op.getZ()), deltaBias(op.getDeltaBias()),
+        initialState(op.getInitialState()),
         deltaSoftplus(op.getDeltaSoftplus()), bRule(op.getBRule()) {}
 
   /// Replaces `old` with a scan of these parts; `newY` replaces the value
@@ -114,12 +114,10 @@ struct FuseConvSilu : OpRewritePattern<SiluOp> {
   LogicalResult matchAndRewrite(SiluOp silu,
                                 PatternRewriter &rewriter) const override {
     auto conv = silu.getInput().getDefiningOp<CausalConv1dOp>();
-    if (!conv || conv.getActivation() != Activation::none ||
-        !conv->hasOneUse())
+    if (!conv || conv.getActivation() != Activation::none || !conv->hasOneUse())
       return failure();
-    rewriter.modifyOpInPlace(conv, [&] {
-      conv.setActivation(Activation::silu);
-    });
+    rewriter.modifyOpInPlace(conv,
+                             [&] { conv.setActivation(Activation::silu); });
     rewriter.replaceOp(silu, conv.getResult());
     return success();
   }

@@ -24,11 +24,10 @@ inline Status checkForwardInputs(const int32_t *tokens, int64_t batch,
     for (int64_t t = 0; t < len; ++t) {
       int32_t id = tokens[b * len + t];
       if (id < 0 || id >= vocab)
-        return Status::error("token id " + std::to_string(id) +
-                             " (sequence " + std::to_string(b) +
-                             ", position " + std::to_string(t) +
-                             ") is outside the vocabulary of " +
-                             std::to_string(vocab));
+        return Status::error(
+            "token id " + std::to_string(id) + " (sequence " +
+            std::to_string(b) + ", position " + std::to_string(t) +
+            ") is outside the vocabulary of " + std::to_string(vocab));
     }
   return Status::success();
 }

@@ -60,9 +60,8 @@ std::vector<GoldenCase> readGolden(const std::string &path) {
 class NeoxGolden : public ::testing::Test {
 protected:
   static void SetUpTestSuite() {
-    auto loaded =
-        mamba::BpeTokenizer::fromFile(MAMBA_SOURCE_DIR
-                                      "/models/tokenizers/gpt-neox-20b.tokenizer.json");
+    auto loaded = mamba::BpeTokenizer::fromFile(
+        MAMBA_SOURCE_DIR "/models/tokenizers/gpt-neox-20b.tokenizer.json");
     ASSERT_TRUE(loaded.ok()) << loaded.status().message();
     tokenizer = std::move(*loaded).release();
     cases = readGolden(kDir + "gpt-neox-20b.golden.tsv");

@@ -32,14 +32,14 @@ int main(int argc, char **argv) {
       (argc == 3 ? std::string(argv[2]).substr(3) : std::string("90"));
 
   nvrtcProgram prog;
-  if (nvrtcCreateProgram(&prog, source.c_str(), argv[1], 0, nullptr,
-                         nullptr) != NVRTC_SUCCESS) {
+  if (nvrtcCreateProgram(&prog, source.c_str(), argv[1], 0, nullptr, nullptr) !=
+      NVRTC_SUCCESS) {
     std::fprintf(stderr, "nvrtc-compile: error: cannot create the program\n");
     return 1;
   }
   std::vector<const char *> options = {arch.c_str(), "--std=c++17"};
-  nvrtcResult result =
-      nvrtcCompileProgram(prog, static_cast<int>(options.size()), options.data());
+  nvrtcResult result = nvrtcCompileProgram(
+      prog, static_cast<int>(options.size()), options.data());
   size_t logSize = 0;
   nvrtcGetProgramLogSize(prog, &logSize);
   std::string log(logSize, '\0');

@@ -39,8 +39,7 @@ Error loadPlugin(PluginKind kind, const std::string &path,
     auto plugin = mlir::PassPlugin::load(path);
     if (!plugin)
       return createStringError(inconvertibleErrorCode(),
-                               "cannot load pass plugin '%s': %s",
-                               path.c_str(),
+                               "cannot load pass plugin '%s': %s", path.c_str(),
                                toString(plugin.takeError()).c_str());
     if (Error e = checkVersion("pass", path, plugin->getPluginName(),
                                plugin->getPluginVersion()))
@@ -50,10 +49,9 @@ Error loadPlugin(PluginKind kind, const std::string &path,
   }
   auto plugin = mlir::DialectPlugin::load(path);
   if (!plugin)
-    return createStringError(inconvertibleErrorCode(),
-                             "cannot load dialect plugin '%s': %s",
-                             path.c_str(),
-                             toString(plugin.takeError()).c_str());
+    return createStringError(
+        inconvertibleErrorCode(), "cannot load dialect plugin '%s': %s",
+        path.c_str(), toString(plugin.takeError()).c_str());
   if (Error e = checkVersion("dialect", path, plugin->getPluginName(),
                              plugin->getPluginVersion()))
     return e;

@@ -1,4 +1,5 @@
-//===- PluginLoader.h - checked loading of pass and dialect plugins -*- C++ -*-===//
+//===- PluginLoader.h - checked loading of pass and dialect plugins -*- C++
+//-*-===//
 //
 // Loads the plugins named on the command line before the driver parses its
 // options, and refuses any plugin built against another MLIR.

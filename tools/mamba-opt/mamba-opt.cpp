@@ -64,9 +64,8 @@ int main(int argc, char **argv) {
   mlir::tensor::registerTensorPasses();
   mlir::vector::registerVectorPasses();
 
-  llvm::cl::AddExtraVersionPrinter([](llvm::raw_ostream &os) {
-    os << "mamba-opt " MAMBA_VERSION "\n";
-  });
+  llvm::cl::AddExtraVersionPrinter(
+      [](llvm::raw_ostream &os) { os << "mamba-opt " MAMBA_VERSION "\n"; });
 
   std::vector<char *> args(argv, argv + argc);
   if (llvm::Error e = mamba::loadPluginsFromArgs(args, registry)) {

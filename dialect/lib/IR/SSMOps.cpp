@@ -55,8 +55,8 @@ LogicalResult EmbeddingOp::verify() {
     return emitOpError() << "expected 'ids' to have rank at least 1, got 0";
   SmallVector<StringRef> idDims = leadingDims(ids.getRank() + 1, "d_model");
   idDims.pop_back();
-  if (failed(shapes.check("table", getTable().getType(),
-                          {"vocab", "d_model"})) ||
+  if (failed(
+          shapes.check("table", getTable().getType(), {"vocab", "d_model"})) ||
       failed(shapes.check("ids", ids, idDims)))
     return failure();
   SmallVector<StringRef> resultDims(idDims);
@@ -81,8 +81,8 @@ LogicalResult RMSNormOp::verify() {
       failed(shapes.check("result", getResult().getType(), dims)))
     return failure();
   Type elem = input.getElementType();
-  if (failed(checkParamElementType(*this, "weight", getWeight().getType(),
-                                   elem, "input")))
+  if (failed(checkParamElementType(*this, "weight", getWeight().getType(), elem,
+                                   "input")))
     return failure();
   return checkElementType(*this, "result", getResult().getType(), elem,
                           "input");
@@ -112,8 +112,8 @@ LogicalResult CausalConv1dOp::verify() {
   ShapeChecker shapes(*this);
   auto input = getInput().getType();
   if (failed(shapes.check("input", input, {"batch", "channels", "seqlen"})) ||
-      failed(shapes.check("weight", getWeight().getType(),
-                          {"channels", "width"})))
+      failed(
+          shapes.check("weight", getWeight().getType(), {"channels", "width"})))
     return failure();
   if (getBias() &&
       failed(shapes.check("bias", getBias().getType(), {"channels"})))
@@ -141,8 +141,8 @@ LogicalResult DiscretizeOp::verify() {
                           {"batch", "d_inner", "d_state", "seqlen"})))
     return failure();
   Type elem = delta.getElementType();
-  if (failed(checkParamElementType(*this, "A", getA().getType(), elem,
-                                   "delta")) ||
+  if (failed(
+          checkParamElementType(*this, "A", getA().getType(), elem, "delta")) ||
       failed(checkElementType(*this, "B", getB().getType(), elem, "delta")) ||
       failed(checkElementType(*this, "deltaA", getDeltaA().getType(), elem,
                               "delta")))
@@ -168,12 +168,10 @@ LogicalResult SelectiveScanOp::verify() {
   if (getZ() && failed(shapes.check("z", getZ().getType(), seq)))
     return failure();
   if (getDeltaBias() &&
-      failed(shapes.check("delta_bias", getDeltaBias().getType(),
-                          {"d_inner"})))
+      failed(shapes.check("delta_bias", getDeltaBias().getType(), {"d_inner"})))
     return failure();
   if (getInitialState() &&
-      failed(shapes.check("initial_state", getInitialState().getType(),
-                          state)))
+      failed(shapes.check("initial_state", getInitialState().getType(), state)))
     return failure();
   if (failed(shapes.check("y", getY().getType(), seq)) ||
       failed(shapes.check("final_state", getFinalState().getType(), state)))
@@ -181,20 +179,23 @@ LogicalResult SelectiveScanOp::verify() {
 
   // Activations share u's element type; parameters and the state may be f32.
   Type elem = u.getElementType();
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"delta", getDelta()}, {"B", getB()},
-        {"C", getC()}, {"z", getZ()}, {"y", getY()}})
-    if (value && failed(checkElementType(*this, name,
-                                         cast<ShapedType>(value.getType()),
-                                         elem, "u")))
+  for (auto [name, value] : {std::pair<StringRef, Value>{"delta", getDelta()},
+                             {"B", getB()},
+                             {"C", getC()},
+                             {"z", getZ()},
+                             {"y", getY()}})
+    if (value &&
+        failed(checkElementType(*this, name, cast<ShapedType>(value.getType()),
+                                elem, "u")))
       return failure();
-  for (auto [name, value] :
-       {std::pair<StringRef, Value>{"A", getA()}, {"D", getD()},
-        {"delta_bias", getDeltaBias()}, {"initial_state", getInitialState()},
-        {"final_state", getFinalState()}})
-    if (value && failed(checkParamElementType(
-                     *this, name, cast<ShapedType>(value.getType()), elem,
-                     "u")))
+  for (auto [name, value] : {std::pair<StringRef, Value>{"A", getA()},
+                             {"D", getD()},
+                             {"delta_bias", getDeltaBias()},
+                             {"initial_state", getInitialState()},
+                             {"final_state", getFinalState()}})
+    if (value &&
+        failed(checkParamElementType(
+            *this, name, cast<ShapedType>(value.getType()), elem, "u")))
       return failure();
   return success();
 }

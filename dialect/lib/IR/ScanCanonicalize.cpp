@@ -56,20 +56,21 @@ struct DiscretizedScanToSelectiveScan : OpRewritePattern<ScanOp> {
     auto readoutYield = cast<YieldOp>(readout.getTerminator());
     if (update.getOperations().size() != 2 ||
         readout.getOperations().size() != 2)
-      return rewriter.notifyMatchFailure(scan, "regions are not a*h + b*u, h*C");
+      return rewriter.notifyMatchFailure(scan,
+                                         "regions are not a*h + b*u, h*C");
 
     // update: yield dA, dB * u
     int dAIdx = inputIndexOf(update, updateYield.getValues()[0]);
     Value m0, m1;
     if (dAIdx < 0 || !matchMul(updateYield.getValues()[1], m0, m1))
       return rewriter.notifyMatchFailure(scan, "update is not (dA, dB * u)");
-    auto discretize =
-        scan.getInputs()[dAIdx].getDefiningOp<DiscretizeOp>();
+    auto discretize = scan.getInputs()[dAIdx].getDefiningOp<DiscretizeOp>();
     if (!discretize || scan.getInputs()[dAIdx] != discretize.getDeltaA())
       return rewriter.notifyMatchFailure(scan, "decay is not from discretize");
     int i0 = inputIndexOf(update, m0), i1 = inputIndexOf(update, m1);
     if (i0 < 0 || i1 < 0)
-      return rewriter.notifyMatchFailure(scan, "b_t is not a product of inputs");
+      return rewriter.notifyMatchFailure(scan,
+                                         "b_t is not a product of inputs");
     if (scan.getInputs()[i1] == discretize.getDeltaB())
       std::swap(i0, i1);
     if (scan.getInputs()[i0] != discretize.getDeltaB())
@@ -92,8 +93,7 @@ struct DiscretizedScanToSelectiveScan : OpRewritePattern<ScanOp> {
     AffineMap perState = layoutMap(ctx, {0, 2, 3});
     if (scan.getInputMap(dAIdx) != full || scan.getInputMap(i0) != full ||
         scan.getInputMap(uIdx) != perChannel ||
-        scan.getInputMap(cIdx) != perState ||
-        scan.getOutputMap() != perChannel)
+        scan.getInputMap(cIdx) != perState || scan.getOutputMap() != perChannel)
       return rewriter.notifyMatchFailure(scan, "maps are not the Mamba layout");
 
     auto selective = SelectiveScanOp::create(

@@ -116,16 +116,15 @@ LogicalResult describeDependence(ScanOp scan, StringRef role,
     diag << " is the state h_{t-1} itself";
     return diag;
   }
-  diag << " depends on the state h_{t-1} through '"
-       << dep.culprit->getName() << "'";
+  diag << " depends on the state h_{t-1} through '" << dep.culprit->getName()
+       << "'";
   diag.attachNote(dep.culprit->getLoc()) << "state-dependent operation here";
   return diag;
 }
 
 /// Checks a region's block signature: (state element, input elements...).
 LogicalResult verifyRegionSignature(ScanOp scan, Region &region,
-                                    StringRef regionName,
-                                    unsigned numYielded) {
+                                    StringRef regionName, unsigned numYielded) {
   Block &block = region.front();
   Type stateElem = scan.getFinalState().getType().getElementType();
   unsigned numInputs = scan.getInputs().size();
@@ -147,25 +146,24 @@ LogicalResult verifyRegionSignature(ScanOp scan, Region &region,
     if (want != got)
       return scan.emitOpError()
              << "expected argument #" << i + 1 << " of the '" << regionName
-             << "' region to have the element type of " << operandName(i)
-             << " " << want << ", got " << got;
+             << "' region to have the element type of " << operandName(i) << " "
+             << want << ", got " << got;
   }
   auto yield = dyn_cast<YieldOp>(block.getTerminator());
   if (!yield)
     return scan.emitOpError() << "expected the '" << regionName
                               << "' region to end with 'ssm.yield'";
   if (yield.getValues().size() != numYielded)
-    return yield.emitOpError()
-           << "expected " << numYielded << " value"
-           << (numYielded == 1 ? "" : "s") << " in the '" << regionName
-           << "' region" << (numYielded == 2 ? " (the decay a_t and the "
-                                               "input b_t)"
-                                             : " (the contribution to y)")
-           << ", got " << yield.getValues().size();
+    return yield.emitOpError() << "expected " << numYielded << " value"
+                               << (numYielded == 1 ? "" : "s") << " in the '"
+                               << regionName << "' region"
+                               << (numYielded == 2 ? " (the decay a_t and the "
+                                                     "input b_t)"
+                                                   : " (the contribution to y)")
+                               << ", got " << yield.getValues().size();
   for (Operation &op : block.without_terminator())
     if (!isMemoryEffectFree(&op))
-      return op.emitOpError() << "has side effects, which the '"
-                              << regionName
+      return op.emitOpError() << "has side effects, which the '" << regionName
                               << "' region of 'ssm.scan' does not allow";
   return success();
 }
@@ -188,7 +186,8 @@ LogicalResult ScanOp::verify() {
       return emitOpError() << "expected the indexing map of " << who
                            << " to have " << rank + 1
                            << " dimensions (the state's " << rank
-                           << " and time) and no symbols, got " << AffineMapAttr::get(map);
+                           << " and time) and no symbols, got "
+                           << AffineMapAttr::get(map);
     if (!map.isProjectedPermutation(/*allowZeroInResults=*/false))
       return emitOpError() << "expected the indexing map of " << who
                            << " to select distinct iteration dimensions, got "
@@ -201,8 +200,7 @@ LogicalResult ScanOp::verify() {
 
   ShapeChecker shapes(*this);
   SmallVector<StringRef> stateDims(iterNames.begin(), iterNames.end() - 1);
-  if (failed(shapes.check("final_state", getFinalState().getType(),
-                          stateDims)))
+  if (failed(shapes.check("final_state", getFinalState().getType(), stateDims)))
     return failure();
   if (getInit() && failed(shapes.check("init", getInit().getType(), stateDims)))
     return failure();

@@ -40,10 +40,10 @@ LogicalResult ShapeChecker::check(StringRef operand, ShapedType type,
                                   ArrayRef<StringRef> dims) {
   std::string names = "[" + llvm::join(dims, ", ") + "]";
   if (type.getRank() != static_cast<int64_t>(dims.size()))
-    return op->emitOpError() << "expected '" << operand << "' to have rank "
-                             << dims.size() << " " << names << ", got rank "
-                             << type.getRank() << " "
-                             << formatShape(type.getShape());
+    return op->emitOpError()
+           << "expected '" << operand << "' to have rank " << dims.size() << " "
+           << names << ", got rank " << type.getRank() << " "
+           << formatShape(type.getShape());
 
   SmallVector<int64_t> expected;
   bool mismatch = false;
@@ -58,9 +58,9 @@ LogicalResult ShapeChecker::check(StringRef operand, ShapedType type,
       mismatch = true;
   }
   if (mismatch)
-    return op->emitOpError() << "expected '" << operand << "' to have shape "
-                             << names << " = " << formatShape(expected)
-                             << ", got " << formatShape(type.getShape());
+    return op->emitOpError()
+           << "expected '" << operand << "' to have shape " << names << " = "
+           << formatShape(expected) << ", got " << formatShape(type.getShape());
 
   for (auto [dim, actual] : llvm::zip(dims, type.getShape()))
     bind(dim, actual);

@@ -9,8 +9,8 @@
 #include "Conversion/Passes.h"
 
 #include "mamba/codegen/cuda_emitter.h"
-#include "ssm/IR/SSMOps.h"
 #include "mlir/Support/FileUtilities.h"
+#include "ssm/IR/SSMOps.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/ToolOutputFile.h"
 
@@ -78,8 +78,8 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
   /// Adds the emitted kernel, or reports the emitter's error on `op`.
   LogicalResult add(Operation *op, const cg::Emitted &emitted) {
     if (!emitted.ok())
-      return op->emitOpError() << "cannot be lowered to CUDA: "
-                               << emitted.error;
+      return op->emitOpError()
+             << "cannot be lowered to CUDA: " << emitted.error;
     kernels.push_back(emitted.source);
     return success();
   }
@@ -103,11 +103,11 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
     d.zohB = op.getBRule() == BRule::zoh;
     d.layout = cg::Layout::ChannelMajor;
     d.schedule = schedule();
-    for (auto [name, v] :
-         {std::pair<StringRef, Value>{"A", op.getA()}, {"D", op.getD()},
-          {"delta_bias", op.getDeltaBias()},
-          {"initial_state", op.getInitialState()},
-          {"final_state", op.getFinalState()}})
+    for (auto [name, v] : {std::pair<StringRef, Value>{"A", op.getA()},
+                           {"D", op.getD()},
+                           {"delta_bias", op.getDeltaBias()},
+                           {"initial_state", op.getInitialState()},
+                           {"final_state", op.getFinalState()}})
       if (failed(requireF32(op, name, v)))
         return failure();
     return add(op, cg::emitSelectiveScan(d));
@@ -213,8 +213,8 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
     std::string errorMessage;
     auto file = openOutputFile(output, &errorMessage);
     if (!file) {
-      getOperation()->emitError() << "cannot write the CUDA source: "
-                                  << errorMessage;
+      getOperation()->emitError()
+          << "cannot write the CUDA source: " << errorMessage;
       return signalPassFailure();
     }
     file->os() << cg::emitModule(kernels);

@@ -2,8 +2,8 @@
 // once for maxBatch x maxChunk tokens.
 #include "mamba/cpu_model.h"
 
-#include "kernels.h"
 #include "../forward_checks.h"
+#include "kernels.h"
 
 #include <algorithm>
 #include <cblas.h>

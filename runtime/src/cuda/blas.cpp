@@ -54,15 +54,16 @@ Status Blas::linear(DType type, const void *x, int64_t ldx, const void *w,
     return Status::error("cuBLAS projections support F32 and BF16 weights");
   const cudaDataType t = type == DType::BF16 ? CUDA_R_16BF : CUDA_R_32F;
   const float alpha = 1.0f;
-  return blasStatus(
-      *api_,
-      api_->cublasGemmEx(h(handle_), CUBLAS_OP_T, CUBLAS_OP_N, static_cast<int>(n),
-                   static_cast<int>(m), static_cast<int>(k), &alpha, w, t,
-                   static_cast<int>(k), x, t, static_cast<int>(ldx), &beta, y,
-                   CUDA_R_32F, static_cast<int>(ldy), CUBLAS_COMPUTE_32F,
-                   CUBLAS_GEMM_DEFAULT),
-      "cublasGemmEx (" + std::to_string(m) + "x" + std::to_string(n) + "x" +
-          std::to_string(k) + ")");
+  return blasStatus(*api_,
+                    api_->cublasGemmEx(h(handle_), CUBLAS_OP_T, CUBLAS_OP_N,
+                                       static_cast<int>(n), static_cast<int>(m),
+                                       static_cast<int>(k), &alpha, w, t,
+                                       static_cast<int>(k), x, t,
+                                       static_cast<int>(ldx), &beta, y,
+                                       CUDA_R_32F, static_cast<int>(ldy),
+                                       CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+                    "cublasGemmEx (" + std::to_string(m) + "x" +
+                        std::to_string(n) + "x" + std::to_string(k) + ")");
 }
 
 } // namespace mamba::cuda

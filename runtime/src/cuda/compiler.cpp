@@ -134,8 +134,9 @@ Expected<std::string> compileCuda(const std::string &source,
   const bool cubin = arch.rfind("sm_", 0) == 0;
   size_t size = 0;
   std::string image;
-  Status s = cubin ? nvrtcStatus(api, api.nvrtcGetCUBINSize(prog, &size), "cubin size")
-                   : nvrtcStatus(api, api.nvrtcGetPTXSize(prog, &size), "PTX size");
+  Status s =
+      cubin ? nvrtcStatus(api, api.nvrtcGetCUBINSize(prog, &size), "cubin size")
+            : nvrtcStatus(api, api.nvrtcGetPTXSize(prog, &size), "PTX size");
   if (s.ok()) {
     image.resize(size);
     s = cubin ? nvrtcStatus(api, api.nvrtcGetCUBIN(prog, image.data()), "cubin")

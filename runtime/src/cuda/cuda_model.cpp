@@ -2,8 +2,8 @@
 // elementwise and scan work, cuBLAS for the projections, one stream.
 #include "mamba/cuda_model.h"
 
-#include "blas.h"
 #include "../forward_checks.h"
+#include "blas.h"
 #include "compiler.h"
 #include "device.h"
 #include "kernels.h"

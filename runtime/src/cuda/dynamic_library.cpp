@@ -14,8 +14,8 @@ Expected<void *> openLibrary(const std::vector<std::string> &names,
     const char *why = dlerror();
     reason = why ? why : "unknown reason";
   }
-  return Status::error("no " + what + ": cannot load " + names.front() +
-                       " (" + reason + ")");
+  return Status::error("no " + what + ": cannot load " + names.front() + " (" +
+                       reason + ")");
 }
 
 std::vector<std::string> toolkitLibraryNames(const std::string &stem) {

@@ -9,8 +9,8 @@ namespace mamba::cuda {
 namespace {
 
 template <typename Api, typename Resolve>
-Expected<const Api *> loadOnce(const std::string &stem,
-                               const std::string &what, Resolve resolve) {
+Expected<const Api *> loadOnce(const std::string &stem, const std::string &what,
+                               Resolve resolve) {
   static std::once_flag once;
   static std::optional<Expected<const Api *>> result;
   std::call_once(once, [&] {
@@ -22,8 +22,8 @@ Expected<const Api *> loadOnce(const std::string &stem,
     static Api api;
     std::string missing = resolve(lib.value(), api);
     if (!missing.empty())
-      result.emplace(Status::error("the " + what + " library lacks " +
-                                   missing + "; it is older than CUDA " +
+      result.emplace(Status::error("the " + what + " library lacks " + missing +
+                                   "; it is older than CUDA " +
                                    std::to_string(MAMBA_CUDA_MAJOR_VERSION)));
     else
       result.emplace(&api);
