@@ -50,10 +50,14 @@ TEST(CudaCodegen, SelectiveScanGridCompiles) {
           const int threads[] = {128, 64, 256};
           const int chunks[] = {64, 32, 8};
           d.schedule = {threads[sched], items[sched], chunks[sched]};
+          d.schedule.fmaExpFraction = sched * 0.5; // 0, half, all on FMA
           cg::SelectiveScanDesc step = d;
           step.name = "selective_scan_step";
+          cg::SelectiveScanDesc chunked = d;
+          chunked.name = "selective_scan_chunked";
           expectCompiles(
-              {cg::emitSelectiveScan(d), cg::emitSelectiveScanStep(step)},
+              {cg::emitSelectiveScan(d), cg::emitSelectiveScanStep(step),
+               cg::emitSelectiveScanChunked(chunked)},
               "scan " + std::string(elemTypeName(in)) + "->" +
                   elemTypeName(out) + " options " + std::to_string(options) +
                   " schedule " + std::to_string(sched));
@@ -149,7 +153,47 @@ TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
   EXPECT_NE(s.find("__shared__ float s_B[kChunk][kState]"), std::string::npos);
   EXPECT_NE(s.find("float a[kItems], h[kItems];"), std::string::npos);
   EXPECT_NE(s.find("mamba_softplus("), std::string::npos);
-  EXPECT_NE(s.find("mamba_silu(s_z[local][t])"), std::string::npos);
+  // The gate once per (channel, token) in the staging loop, not per lane.
+  EXPECT_NE(s.find("s_z[ch][t] = in ? mamba_silu(mamba_to_float(z["),
+            std::string::npos);
+  EXPECT_NE(s.find("s_y[local][t] = (fmaf(dskip, uv, acc)) * s_z[local][t]"),
+            std::string::npos);
+  EXPECT_NE(s.find("constexpr int kPolyExp = 0;"), std::string::npos);
+}
+
+TEST(CudaCodegen, ChunkedScanHasThreePassesAndTakesTheChunkLength) {
+  cg::SelectiveScanDesc d;
+  d.name = "scan_tp";
+  d.schedule = {128, 4, 32};
+  d.schedule.fmaExpFraction = 0.5;
+  cg::Emitted e = cg::emitSelectiveScanChunked(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  const std::string &s = e.source;
+  EXPECT_NE(s.find("// ssm.selective_scan (time-parallel pass 1: chunk end "
+                   "states)"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("0.50 of the exponentials on the FMA units"),
+            std::string::npos);
+  EXPECT_NE(s.find("constexpr int kPolyExp = 2;"), std::string::npos);
+  for (const char *kernel :
+       {"scan_tp_chunk_state(", "scan_tp_combine(", "scan_tp_chunk_scan("})
+    EXPECT_NE(s.find(kernel), std::string::npos) << kernel;
+  // The chunk length is an argument, not a constant of the source.
+  EXPECT_NE(s.find("int chunk_len)"), std::string::npos);
+  EXPECT_NE(s.find("t_begin = k * chunk_len"), std::string::npos);
+  // Pass 1 has no readout: no C staged, no y.
+  const std::string pass1 = s.substr(0, s.find("scan_tp_combine("));
+  EXPECT_EQ(pass1.find("s_C["), std::string::npos);
+  EXPECT_EQ(pass1.find("mamba_store(&y["), std::string::npos);
+  EXPECT_NE(pass1.find("dtsum += dt;"), std::string::npos);
+  d.hasInitialState = false;
+  EXPECT_NE(cg::emitSelectiveScanChunked(d).source.find("float h = 0.0f;"),
+            std::string::npos);
+  d.schedule.fmaExpFraction = 1.5;
+  EXPECT_NE(cg::emitSelectiveScanChunked(d).error.find(
+                "fmaExpFraction must be in [0, 1]"),
+            std::string::npos);
 }
 
 TEST(CudaCodegen, FusedOptionsChangeTheSource) {

@@ -7,6 +7,7 @@
 #include "test_util.h"
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 namespace mamba {
@@ -187,6 +188,192 @@ INSTANTIATE_TEST_SUITE_P(
              (c.layout == cg::Layout::ChannelMajor ? "_ChannelMajor"
                                                    : "_TokenMajor");
     });
+
+struct ChunkedCase {
+  const char *name;
+  cg::ElemType io;
+  cg::Layout layout;
+  bool initialState;
+  int timeChunkLen;
+};
+
+class CudaKernelsChunkedScan : public ::testing::TestWithParam<ChunkedCase> {};
+
+/// The time-parallel scan (3 passes) against the sequential kernel on the
+/// same inputs and against the CPU scan, y and final state.
+TEST_P(CudaKernelsChunkedScan, MatchesSequentialAndCpu) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const ChunkedCase p = GetParam();
+  const bool bf16 = p.io == cg::ElemType::BF16;
+  const bool channelMajor = p.layout == cg::Layout::ChannelMajor;
+  // 300 tokens: chunk tails in time; 40 channels: a tail channel group.
+  const int64_t B = 2, E = 40, N = 16, L = 300;
+  std::vector<float> u = randomVector(B * L * E, -1, 1, 41);
+  std::vector<float> delta = randomVector(B * L * E, -3, 0.5f, 42);
+  std::vector<float> z = randomVector(B * L * E, -2, 2, 43);
+  std::vector<float> b = randomVector(B * L * N, -1, 1, 44);
+  std::vector<float> c = randomVector(B * L * N, -1, 1, 45);
+  std::vector<float> a = randomVector(E * N, -4, -0.1f, 46);
+  std::vector<float> d = randomVector(E, 0.5f, 1.5f, 47);
+  std::vector<float> bias = randomVector(E, -1, 1, 48);
+  std::vector<float> state = p.initialState
+                                 ? randomVector(B * E * N, -1, 1, 49)
+                                 : std::vector<float>(B * E * N, 0.0f);
+  if (bf16)
+    roundToBf16(u);
+
+  // The CPU scan overwrites delta with dt: it gets a copy.
+  std::vector<float> yRef(B * L * E), stateRef = state, deltaCpu = delta;
+  for (int64_t i = 0; i < B; ++i) {
+    cpu::ScanArgs args{};
+    args.x = u.data() + i * L * E;
+    args.delta = deltaCpu.data() + i * L * E;
+    args.z = z.data() + i * L * E;
+    args.b = b.data() + i * L * N;
+    args.c = c.data() + i * L * N;
+    args.a = a.data();
+    args.d = d.data();
+    args.dtBias = bias.data();
+    args.state = stateRef.data() + i * E * N;
+    args.y = yRef.data() + i * L * E;
+    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
+    args.ldBC = N;
+    args.len = L;
+    args.dState = N;
+    cpu::selectiveScan(args, 0, E);
+  }
+
+  cg::SelectiveScanDesc seq;
+  seq.uType = seq.yType = p.io;
+  seq.layout = p.layout;
+  seq.hasInitialState = p.initialState;
+  seq.schedule = cuda::defaultScanSchedule(N);
+  cg::SelectiveScanDesc chunked = seq;
+  chunked.name = "scan_tp";
+  chunked.schedule.chunkLen = 32;
+  chunked.schedule.timeChunkLen = p.timeChunkLen;
+  auto module =
+      test::compileModule(*dev, {cg::emitSelectiveScan(seq),
+                                 cg::emitSelectiveScanChunked(chunked)});
+  ASSERT_TRUE(module);
+
+  auto layoutOf = [&](const std::vector<float> &v, int64_t width) {
+    return channelMajor ? toChannelMajor(v, B, L, width) : v;
+  };
+  std::vector<float> uHost = layoutOf(u, E);
+  const std::vector<uint16_t> uBits =
+      bf16 ? roundToBf16(uHost) : std::vector<uint16_t>();
+  cuda::DeviceBuffer uDev =
+      bf16 ? toDevice(*dev, uBits) : toDevice(*dev, uHost);
+  cuda::DeviceBuffer deltaDev = toDevice(*dev, layoutOf(delta, E));
+  cuda::DeviceBuffer zDev = toDevice(*dev, layoutOf(z, E));
+  cuda::DeviceBuffer bDev = toDevice(*dev, layoutOf(b, N));
+  cuda::DeviceBuffer cDev = toDevice(*dev, layoutOf(c, N));
+  cuda::DeviceBuffer aDev = toDevice(*dev, a), dDev = toDevice(*dev, d),
+                     biasDev = toDevice(*dev, bias),
+                     seqState = toDevice(*dev, state),
+                     tpState = toDevice(*dev, state);
+  auto ySeq = dev->alloc(B * L * E * (bf16 ? 2 : 4), "y");
+  auto yTp = dev->alloc(B * L * E * (bf16 ? 2 : 4), "y");
+  ASSERT_TRUE(ySeq.ok() && yTp.ok());
+
+  cuda::ScanTensors t{};
+  t.u = uDev.as<void>();
+  t.delta = deltaDev.as<void>();
+  t.z = zDev.as<void>();
+  t.b = bDev.as<void>();
+  t.c = cDev.as<void>();
+  t.a = aDev.as<float>();
+  t.d = dDev.as<float>();
+  t.deltaBias = biasDev.as<float>();
+  t.uS = t.deltaS = t.zS = t.yS =
+      channelMajor ? cuda::Strides{E * L, L, 1} : cuda::tokenMajor(L, E);
+  t.bS = t.cS =
+      channelMajor ? cuda::Strides{N * L, L, 1} : cuda::tokenMajor(L, N);
+  t.batch = B;
+  t.dim = E;
+  t.seqlen = L;
+  t.state = seqState.as<float>();
+  t.y = ySeq->as<void>();
+  ASSERT_TRUE(cuda::launchSelectiveScan(*dev, test::fn(*module, seq.name), seq,
+                                        t, false)
+                  .ok());
+
+  // The runtime's choice when the schedule leaves the length open.
+  const int chunkLen = p.timeChunkLen > 0
+                           ? cuda::scanTimeChunkLen(chunked, B, E, L, 1 << 20)
+                           : cuda::scanTimeChunkLen(chunked, B, E, L, 8);
+  ASSERT_GT(chunkLen, 0);
+  if (p.timeChunkLen > 0) {
+    EXPECT_EQ(chunkLen, p.timeChunkLen);
+  }
+  std::printf("%s: %d tokens per time chunk, %d chunks\n", p.name, chunkLen,
+              static_cast<int>((L + chunkLen - 1) / chunkLen));
+  auto work = dev->alloc(
+      cuda::scanChunkedWorkspaceFloats(chunked, B, E, L, chunkLen) * 4,
+      "chunk states");
+  ASSERT_TRUE(work.ok());
+  t.state = tpState.as<float>();
+  t.y = yTp->as<void>();
+  const cuda::ScanChunkedKernels fns{test::fn(*module, "scan_tp_chunk_state"),
+                                     test::fn(*module, "scan_tp_combine"),
+                                     test::fn(*module, "scan_tp_chunk_scan")};
+  Status s = cuda::launchSelectiveScanChunked(*dev, fns, chunked, t, chunkLen,
+                                              work->as<float>());
+  ASSERT_TRUE(s.ok()) << s.message();
+
+  auto readY = [&](const cuda::DeviceBuffer &buf) {
+    std::vector<float> y(B * L * E);
+    if (bf16) {
+      std::vector<uint16_t> bits = fromDevice<uint16_t>(*dev, buf);
+      for (size_t i = 0; i < y.size(); ++i)
+        y[i] = bf16ToFloat(bits[i]);
+    } else {
+      y = fromDevice<float>(*dev, buf);
+    }
+    if (!channelMajor)
+      return y;
+    std::vector<float> out(y.size()); // back to [B, L, E]
+    for (int64_t i = 0; i < B; ++i)
+      for (int64_t t2 = 0; t2 < L; ++t2)
+        for (int64_t j = 0; j < E; ++j)
+          out[(i * L + t2) * E + j] = y[(i * E + j) * L + t2];
+    return out;
+  };
+  const std::vector<float> yS = readY(*ySeq), yT = readY(*yTp);
+  const std::vector<float> hS = fromDevice<float>(*dev, seqState);
+  const std::vector<float> hT = fromDevice<float>(*dev, tpState);
+  const float yMax = maxAbs(yRef.data(), yRef.size());
+  const float hMax = maxAbs(stateRef.data(), stateRef.size());
+  const float ySeqErr = maxAbsDiff(yT.data(), yS.data(), yS.size()) / yMax;
+  const float yCpuErr = maxAbsDiff(yT.data(), yRef.data(), yRef.size()) / yMax;
+  const float hSeqErr = maxAbsDiff(hT.data(), hS.data(), hS.size()) / hMax;
+  const float hCpuErr =
+      maxAbsDiff(hT.data(), stateRef.data(), stateRef.size()) / hMax;
+  std::printf("%s: relative to max: y vs sequential %.2g, vs CPU %.2g; "
+              "state vs sequential %.2g, vs CPU %.2g\n",
+              p.name, ySeqErr, yCpuErr, hSeqErr, hCpuErr);
+  // BF16 y: the two kernels may round an F32 value either way (2^-8).
+  EXPECT_LE(ySeqErr, bf16 ? 1e-2f : 1e-5f);
+  EXPECT_LE(yCpuErr, bf16 ? 1e-2f : 1e-5f);
+  EXPECT_LE(hSeqErr, 1e-5f);
+  EXPECT_LE(hCpuErr, 1e-5f);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CudaKernelsChunkedScan,
+    ::testing::Values(ChunkedCase{"f32_auto", cg::ElemType::F32,
+                                  cg::Layout::TokenMajor, true, 0},
+                      ChunkedCase{"f32_len64", cg::ElemType::F32,
+                                  cg::Layout::TokenMajor, true, 64},
+                      ChunkedCase{"f32_len50_zero_start", cg::ElemType::F32,
+                                  cg::Layout::TokenMajor, false, 50},
+                      ChunkedCase{"f32_channel_major", cg::ElemType::F32,
+                                  cg::Layout::ChannelMajor, true, 96},
+                      ChunkedCase{"bf16_len64", cg::ElemType::BF16,
+                                  cg::Layout::TokenMajor, true, 64}),
+    [](const auto &info) { return std::string(info.param.name); });
 
 class CudaKernelsConv : public ::testing::TestWithParam<bool> {};
 

@@ -1,47 +1,65 @@
-// Benchmark of the generated fused selective scan on the GPU: time, bytes
-// moved, effective bandwidth vs a device-to-device copy measured in the same
-// run, and the exponential-throughput bound. Prints a markdown table.
+// Benchmark of the generated fused selective scan on the GPU: the sequential
+// kernel next to the time-parallel (chunked) one, with the memory bound
+// (bytes / device-to-device copy bandwidth measured in the same run) and the
+// exponential-throughput bound. Prints markdown tables.
 #include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/device.h"
 #include "../../runtime/src/cuda/kernels.h"
+#include "cuda_bench_util.h"
 
 #include <algorithm>
 #include <cstdio>
+#include <string>
 
 using namespace mamba;
 namespace cg = codegen::cuda;
 
 namespace {
 
-int fail(const Status &s) {
-  std::fprintf(stderr, "cuda_scan_bench: error: %s\n", s.message().c_str());
-  return 1;
-}
+int fail(const Status &s) { return bench::fail("cuda_scan_bench", s); }
 
-/// Mean milliseconds of `iters` runs of `body` between two events.
-template <class F>
-Expected<double> timeMs(cuda::Device &dev, int iters, F body) {
-  const cuda::DriverApi &api = dev.api();
-  CUevent start = nullptr, stop = nullptr;
-  MAMBA_RETURN_IF_ERROR(dev.check(api.cuEventCreate(&start, 0), "event"));
-  MAMBA_RETURN_IF_ERROR(dev.check(api.cuEventCreate(&stop, 0), "event"));
-  Status s = body(); // warm-up
-  if (s.ok())
-    s = dev.check(api.cuEventRecord(start, dev.stream()), "record");
-  for (int i = 0; i < iters && s.ok(); ++i)
-    s = body();
-  float ms = 0;
-  if (s.ok())
-    s = dev.check(api.cuEventRecord(stop, dev.stream()), "record");
-  if (s.ok())
-    s = dev.check(api.cuEventSynchronize(stop), "sync");
-  if (s.ok())
-    s = dev.check(api.cuEventElapsedTime(&ms, start, stop), "elapsed");
-  api.cuEventDestroy(start);
-  api.cuEventDestroy(stop);
-  if (!s.ok())
-    return s;
-  return static_cast<double>(ms) / iters;
+/// The three variants of one element type and exp split, compiled together.
+struct Compiled {
+  cg::SelectiveScanDesc seq, chunked;
+  std::unique_ptr<cuda::Module> module;
+  CUfunction seqFn = nullptr;
+  cuda::ScanChunkedKernels chunkedFns;
+};
+
+Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type, int n,
+                           double fmaExps) {
+  Compiled c;
+  c.seq.uType = c.seq.deltaType = c.seq.zType = c.seq.bcType = c.seq.yType =
+      type;
+  c.seq.schedule = cuda::defaultScanSchedule(n);
+  c.seq.schedule.fmaExpFraction = fmaExps;
+  c.chunked = c.seq;
+  c.chunked.name = "selective_scan_chunked";
+  c.chunked.schedule.chunkLen = std::min(c.seq.schedule.chunkLen, 32);
+  cg::Emitted a = cg::emitSelectiveScan(c.seq);
+  cg::Emitted b = cg::emitSelectiveScanChunked(c.chunked);
+  if (!a.ok() || !b.ok())
+    return Status::error(a.error + b.error);
+  auto image = cuda::compileCuda(cg::emitModule({a.source, b.source}),
+                                 "bench.cu", dev.arch());
+  if (!image.ok())
+    return image.status();
+  auto module = dev.loadModule(*image);
+  if (!module.ok())
+    return module.status();
+  c.module = std::move(module).value();
+  const std::pair<CUfunction *, std::string> functions[] = {
+      {&c.seqFn, c.seq.name},
+      {&c.chunkedFns.chunkState, c.chunked.name + "_chunk_state"},
+      {&c.chunkedFns.combine, c.chunked.name + "_combine"},
+      {&c.chunkedFns.chunkScan, c.chunked.name + "_chunk_scan"}};
+  for (const auto &[f, name] : functions) {
+    Expected<CUfunction> fn = c.module->function(name);
+    if (!fn.ok())
+      return fn.status();
+    *f = fn.value();
+  }
+  return c;
 }
 
 } // namespace
@@ -53,103 +71,183 @@ int main() {
   cuda::Device &dev = **opened;
   const cuda::DriverApi &api = dev.api();
   CUdevice device = 0;
-  int sms = 0, clockKhz = 0;
+  int clockKhz = 0;
   api.cuDeviceGet(&device, 0);
-  api.cuDeviceGetAttribute(&sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
-                           device);
   api.cuDeviceGetAttribute(&clockKhz, CU_DEVICE_ATTRIBUTE_CLOCK_RATE, device);
+  const int sms = dev.smCount();
   // 16 special-function results per clock per SM (4 per SM sub-partition).
   const double expPerSecond = 16.0 * sms * clockKhz * 1e3;
+  // The runtime's threshold (cuda_model.cpp): below it, prefill is chunked.
+  const int minBlocks = 4 * sms;
 
   const int64_t maxTokens = 8LL * 8192 * 5120, n = 16;
   auto big = [&](size_t bytes, const char *what) {
     return dev.alloc(bytes, what);
   };
+  // Chunk states for up to 8 sequences x 64 chunks x 5120 channels.
+  const size_t workFloats = 8ULL * 64 * 5120 * (n + 1);
   auto u = big(maxTokens * 4, "u"), delta = big(maxTokens * 4, "delta"),
        z = big(maxTokens * 4, "z"), y = big(maxTokens * 4, "y"),
        bc = big(8LL * 8192 * 2 * n * 4, "B/C"), a = big(5120 * n * 4, "A"),
        d = big(5120 * 4, "D"), bias = big(5120 * 4, "bias"),
-       state = big(8LL * 5120 * n * 4, "state");
-  for (auto *b : {&u, &delta, &z, &y, &bc, &a, &d, &bias, &state}) {
+       state = big(8LL * 5120 * n * 4, "state"),
+       work = big(workFloats * 4, "chunk states");
+  for (auto *b : {&u, &delta, &z, &y, &bc, &a, &d, &bias, &state, &work}) {
     if (!b->ok())
       return fail(b->status());
     // Zeros are valid inputs: softplus(0), exp(0) and silu(0) are finite.
     if (Status s = dev.zero((*b)->ptr(), (*b)->bytes()); !s.ok())
       return fail(s);
   }
-
-  const size_t copyBytes = maxTokens * 4;
-  Expected<double> copyMs = timeMs(dev, 10, [&] {
-    return dev.check(
-        api.cuMemcpyDtoDAsync(y->ptr(), u->ptr(), copyBytes, dev.stream()),
-        "copy");
-  });
-  if (!copyMs.ok())
-    return fail(copyMs.status());
-  const double copyGBs = 2.0 * copyBytes / (*copyMs * 1e-3) / 1e9;
+  Expected<double> copyGBs = bench::copyBandwidth(dev, maxTokens * 4);
+  if (!copyGBs.ok())
+    return fail(copyGBs.status());
   std::printf("device: %s (%s), %d SMs at %.0f MHz; device-to-device copy "
               "%.0f GB/s (read + write)\n\n",
               dev.name().c_str(), dev.arch().c_str(), sms, clockKhz / 1e3,
-              copyGBs);
-  std::printf("| dtype | batch x seqlen x d_inner | time | bytes | GB/s | "
-              "of copy | memory bound | exp bound | time / max bound |\n"
-              "|---|---|---|---|---|---|---|---|---|\n");
+              *copyGBs);
 
+  struct Shape {
+    int64_t batch, len, dim;
+  };
+  auto tensors = [&](const Shape &s, int64_t size) {
+    cuda::ScanTensors t{};
+    t.u = u->as<void>();
+    t.delta = delta->as<void>();
+    t.z = z->as<void>();
+    t.b = bc->as<void>();
+    t.c = bc->as<char>() + n * size;
+    t.a = a->as<float>();
+    t.d = d->as<float>();
+    t.deltaBias = bias->as<float>();
+    t.state = state->as<float>();
+    t.y = y->as<void>();
+    t.uS = t.deltaS = t.zS = t.yS = cuda::tokenMajor(s.len, s.dim);
+    t.bS = t.cS = cuda::tokenMajor(s.len, 2 * n);
+    t.batch = static_cast<int>(s.batch);
+    t.dim = static_cast<int>(s.dim);
+    t.seqlen = static_cast<int>(s.len);
+    return t;
+  };
+  auto timeSeq = [&](const Compiled &c, const cuda::ScanTensors &t) {
+    return bench::timeMs(dev, 5, [&] {
+      return cuda::launchSelectiveScan(dev, c.seqFn, c.seq, t, false);
+    });
+  };
+  auto timeChunked = [&](const Compiled &c, const cuda::ScanTensors &t,
+                         int len) -> Expected<double> {
+    if (cuda::scanChunkedWorkspaceFloats(c.chunked, t.batch, t.dim, t.seqlen,
+                                         len) > workFloats)
+      return Status::error("chunk states exceed the bench's workspace");
+    return bench::timeMs(dev, 5, [&] {
+      return cuda::launchSelectiveScanChunked(dev, c.chunkedFns, c.chunked, t,
+                                              len, work->as<float>());
+    });
+  };
+  // Bytes: u, delta, z, B, C read once + y written once; exps: one per
+  // (token, channel, state).
+  auto bounds = [&](const Shape &s, int64_t size) {
+    const double tokens = static_cast<double>(s.batch * s.len);
+    const double bytes = (4.0 * s.dim + 2.0 * n) * tokens * size;
+    return std::pair{bytes / (*copyGBs * 1e9) * 1e3,
+                     tokens * s.dim * n / expPerSecond * 1e3};
+  };
+
+  std::printf("## Sequential vs time-parallel (chunked) scan\n\n"
+              "| dtype | batch x seqlen x d_inner | sequential | chunked "
+              "(chunks x tokens) | runtime picks | memory bound | exp bound | "
+              "sequential / bound | chunked / bound |\n"
+              "|---|---|---|---|---|---|---|---|---|\n");
+  const Shape shapes[] = {{1, 2048, 1536}, {1, 2048, 5120}, {1, 8192, 1536},
+                          {1, 8192, 5120}, {8, 2048, 1536}, {8, 2048, 5120},
+                          {8, 8192, 1536}, {8, 8192, 5120}};
   for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16}) {
-    cg::SelectiveScanDesc desc;
-    desc.uType = desc.deltaType = desc.zType = desc.bcType = desc.yType = type;
-    desc.schedule = cuda::defaultScanSchedule(static_cast<int>(n));
-    cg::Emitted src = cg::emitSelectiveScan(desc);
-    if (!src.ok())
-      return fail(Status::error(src.error));
-    auto image =
-        cuda::compileCuda(cg::emitModule({src.source}), "bench.cu", dev.arch());
-    if (!image.ok())
-      return fail(image.status());
-    auto module = dev.loadModule(*image);
-    if (!module.ok())
-      return fail(module.status());
-    auto f = (*module)->function(desc.name);
-    if (!f.ok())
-      return fail(f.status());
+    Expected<Compiled> c = compile(dev, type, static_cast<int>(n), 0.0);
+    if (!c.ok())
+      return fail(c.status());
     const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
-    for (int64_t batch : {1, 8})
-      for (int64_t len : {2048, 8192})
-        for (int64_t dim : {1536, 5120}) {
-          cuda::ScanTensors t{};
-          t.u = u->as<void>();
-          t.delta = delta->as<void>();
-          t.z = z->as<void>();
-          t.b = bc->as<void>();
-          t.c = bc->as<char>() + n * size;
-          t.a = a->as<float>();
-          t.d = d->as<float>();
-          t.deltaBias = bias->as<float>();
-          t.state = state->as<float>();
-          t.y = y->as<void>();
-          t.uS = t.deltaS = t.zS = t.yS = cuda::tokenMajor(len, dim);
-          t.bS = t.cS = cuda::tokenMajor(len, 2 * n);
-          t.batch = static_cast<int>(batch);
-          t.dim = static_cast<int>(dim);
-          t.seqlen = static_cast<int>(len);
-          Expected<double> ms = timeMs(dev, 5, [&] {
-            return cuda::launchSelectiveScan(dev, *f, desc, t, false);
-          });
-          if (!ms.ok())
-            return fail(ms.status());
-          const double tokens = static_cast<double>(batch * len);
-          // u, delta, z, B, C read once, y written once.
-          const double bytes = (4.0 * dim + 2.0 * n) * tokens * size;
-          const double gbs = bytes / (*ms * 1e-3) / 1e9;
-          const double memMs = bytes / (copyGBs * 1e9) * 1e3;
-          const double expMs = tokens * dim * n / expPerSecond * 1e3;
-          std::printf("| %s | %lld x %lld x %lld | %.3f ms | %.1f MB | %.0f | "
-                      "%.0f%% | %.3f ms | %.3f ms | %.2f |\n",
-                      cg::elemTypeName(type), static_cast<long long>(batch),
-                      static_cast<long long>(len), static_cast<long long>(dim),
-                      *ms, bytes / 1e6, gbs, 100.0 * gbs / copyGBs, memMs,
-                      expMs, *ms / std::max(memMs, expMs));
-        }
+    for (const Shape &s : shapes) {
+      const cuda::ScanTensors t = tensors(s, size);
+      Expected<double> seq = timeSeq(*c, t);
+      if (!seq.ok())
+        return fail(seq.status());
+      const int picked = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim,
+                                                t.seqlen, minBlocks);
+      // Where the runtime keeps the sequential kernel, the chunked one is
+      // still timed, with 2x as many blocks as the sequential grid.
+      const int len =
+          picked > 0
+              ? picked
+              : cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
+                                       t.batch * ((t.dim + 31) / 32) + 1);
+      Expected<double> chunked = timeChunked(*c, t, len);
+      if (!chunked.ok())
+        return fail(chunked.status());
+      const auto [memMs, expMs] = bounds(s, size);
+      const double bound = std::max(memMs, expMs);
+      std::printf("| %s | %lld x %lld x %lld | %.3f ms | %.3f ms (%lld x "
+                  "%d) | %s | %.3f ms | %.3f ms | %.2f | %.2f |\n",
+                  cg::elemTypeName(type), static_cast<long long>(s.batch),
+                  static_cast<long long>(s.len), static_cast<long long>(s.dim),
+                  *seq, *chunked,
+                  static_cast<long long>((s.len + len - 1) / len), len,
+                  picked > 0 ? "chunked" : "sequential", memMs, expMs,
+                  *seq / bound, *chunked / bound);
+    }
+  }
+
+  std::printf("\n## Chunk length sweep (batch 1)\n\n"
+              "| dtype | seqlen x d_inner | tokens per chunk | chunks | "
+              "time | / bound |\n|---|---|---|---|---|---|\n");
+  for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16}) {
+    Expected<Compiled> c = compile(dev, type, static_cast<int>(n), 0.0);
+    if (!c.ok())
+      return fail(c.status());
+    const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
+    for (const Shape &s : {Shape{1, 2048, 1536}, Shape{1, 8192, 5120}})
+      for (int len : {64, 128, 256, 512, 1024, 2048}) {
+        if (len >= s.len)
+          continue;
+        Expected<double> ms = timeChunked(*c, tensors(s, size), len);
+        if (!ms.ok())
+          return fail(ms.status());
+        const auto [memMs, expMs] = bounds(s, size);
+        std::printf("| %s | %lld x %lld | %d | %lld | %.3f ms | %.2f |\n",
+                    cg::elemTypeName(type), static_cast<long long>(s.len),
+                    static_cast<long long>(s.dim), len,
+                    static_cast<long long>((s.len + len - 1) / len), *ms,
+                    *ms / std::max(memMs, expMs));
+      }
+  }
+
+  std::printf("\n## BF16: exponentials split between SFU and FMA units\n\n"
+              "| batch x seqlen x d_inner | FMA fraction | sequential | "
+              "chunked | exp bound (SFU only) | chunked / max bound |\n"
+              "|---|---|---|---|---|---|\n");
+  for (double fraction : {0.0, 0.25, 0.5, 0.75}) {
+    Expected<Compiled> c =
+        compile(dev, cg::ElemType::BF16, static_cast<int>(n), fraction);
+    if (!c.ok())
+      return fail(c.status());
+    for (const Shape &s : {Shape{1, 8192, 5120}, Shape{8, 8192, 5120}}) {
+      const cuda::ScanTensors t = tensors(s, 2);
+      Expected<double> seq = timeSeq(*c, t);
+      int len = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
+                                       minBlocks);
+      if (len == 0)
+        len = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
+                                     t.batch * ((t.dim + 31) / 32) + 1);
+      Expected<double> chunked = timeChunked(*c, t, len);
+      if (!seq.ok() || !chunked.ok())
+        return fail(seq.ok() ? chunked.status() : seq.status());
+      const auto [memMs, expMs] = bounds(s, 2);
+      std::printf("| %lld x %lld x %lld | %.2f | %.3f ms | %.3f ms | %.3f ms "
+                  "| %.2f |\n",
+                  static_cast<long long>(s.batch),
+                  static_cast<long long>(s.len), static_cast<long long>(s.dim),
+                  fraction, *seq, *chunked, expMs,
+                  *chunked / std::max(memMs, expMs));
+    }
   }
   return 0;
 }

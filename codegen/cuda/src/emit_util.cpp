@@ -55,6 +55,21 @@ __device__ __forceinline__ float mamba_softplus(float x) {
 __device__ __forceinline__ float mamba_silu(float x) {
   return x / (1.0f + expf(-x));
 }
+// 2^x on the FMA units (the SFU computes exp2f): x = k + f, k = rint(x),
+// |f| <= 1/2, 2^f by its degree-6 Taylor polynomial (relative error < 2e-7),
+// k added to the exponent. x is clamped to [-125, 127] (2^-125 ~ 0).
+__device__ __forceinline__ float mamba_exp2_poly(float x) {
+  x = fminf(fmaxf(x, -125.0f), 127.0f);
+  const float k = rintf(x), f = x - k;
+  float p = 1.540353039e-4f;
+  p = fmaf(p, f, 1.333355815e-3f);
+  p = fmaf(p, f, 9.618129108e-3f);
+  p = fmaf(p, f, 5.550410866e-2f);
+  p = fmaf(p, f, 2.402265070e-1f);
+  p = fmaf(p, f, 6.931471806e-1f);
+  p = fmaf(p, f, 1.0f);
+  return __int_as_float(__float_as_int(p) + static_cast<int>(k) * (1 << 23));
+}
 )";
 }
 

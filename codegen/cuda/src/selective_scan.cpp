@@ -1,6 +1,10 @@
 // Emits the fused selective scan of ssm.selective_scan: the prefill kernel
-// (time in shared-memory chunks, state in registers) and the decode step.
-#include "emit_util.h"
+// (time in shared-memory chunks, state in registers) and the decode step,
+// and the pieces the time-parallel variant (selective_scan_chunked.cpp)
+// shares with them.
+#include "scan_emit.h"
+
+#include <cmath>
 
 namespace mamba::codegen::cuda {
 
@@ -14,9 +18,9 @@ int SelectiveScanDesc::channelsPerBlock() const {
              : 0;
 }
 
-namespace {
+namespace detail {
 
-std::string validate(const SelectiveScanDesc &d, bool step) {
+std::string validateScan(const SelectiveScanDesc &d, bool step) {
   if (!detail::isIdentifier(d.name))
     return "selective_scan: kernel name '" + d.name + "' is not an identifier";
   if (std::string e = detail::checkSchedule(d.name, d.schedule); !e.empty())
@@ -30,11 +34,16 @@ std::string validate(const SelectiveScanDesc &d, bool step) {
   if (lanes > 32 || (lanes & (lanes - 1)) != 0)
     return d.name + ": d_state / itemsPerThread = " + std::to_string(lanes) +
            " must be a power of two <= 32";
+  if (!(d.schedule.fmaExpFraction >= 0.0 && d.schedule.fmaExpFraction <= 1.0))
+    return d.name + ": fmaExpFraction must be in [0, 1], got " +
+           std::to_string(d.schedule.fmaExpFraction);
   if (step)
     return "";
   if (d.schedule.chunkLen < 1 || d.schedule.chunkLen > 1024)
     return d.name + ": chunkLen must be in [1, 1024], got " +
            std::to_string(d.schedule.chunkLen);
+  if (d.schedule.timeChunkLen < 0)
+    return d.name + ": timeChunkLen must be >= 0 (0 = chosen at run time)";
   const long long channels = d.channelsPerBlock();
   const long long bytes =
       4LL * (2LL * d.schedule.chunkLen * d.dState +
@@ -45,17 +54,22 @@ std::string validate(const SelectiveScanDesc &d, bool step) {
   return "";
 }
 
-std::string header(const SelectiveScanDesc &d, bool prefill) {
+std::string scanHeader(const SelectiveScanDesc &d, const std::string &what,
+                       bool timeLoop) {
   const std::string fused = (d.hasDeltaBias ? "delta_bias, " : "") +
                             std::string(d.deltaSoftplus ? "softplus, " : "") +
                             "scan" + (d.hasD ? ", D skip" : "") +
                             (d.hasZ ? ", silu(z) gate" : "");
+  std::string exps;
+  if (d.schedule.fmaExpFraction > 0)
+    exps = "; " + std::to_string(d.schedule.fmaExpFraction).substr(0, 4) +
+           " of the exponentials on the FMA units";
   return subst(
       R"(// ssm.selective_scan ($WHAT): $FUSED; b_rule = $BRULE.
 // u: $UT, delta: $DT, z: $ZT, B/C: $BCT, y: $YT; F32 accumulation; d_state $N.
-// Schedule: $THREADS threads = $CPB channels x $LANES lanes of $ITEMS states$CHUNK.
+// Schedule: $THREADS threads = $CPB channels x $LANES lanes of $ITEMS states$CHUNK$EXPS.
 )",
-      {{"WHAT", prefill ? "prefill" : "decode step"},
+      {{"WHAT", what},
        {"FUSED", fused},
        {"BRULE", d.zohB ? "zoh" : "simplified"},
        {"UT", elemTypeName(d.uType)},
@@ -69,56 +83,63 @@ std::string header(const SelectiveScanDesc &d, bool prefill) {
        {"LANES", std::to_string(d.dState / d.schedule.itemsPerThread)},
        {"ITEMS", std::to_string(d.schedule.itemsPerThread)},
        {"CHUNK",
-        prefill ? ", time in chunks of " + std::to_string(d.schedule.chunkLen)
-                : ""}});
+        timeLoop ? ", time in chunks of " + std::to_string(d.schedule.chunkLen)
+                 : ""},
+       {"EXPS", exps}});
 }
 
-/// The recurrence and readout of one token for the thread's kItems states,
-/// then the reduction over the kLanes lanes of the channel into `acc`.
-std::string stepBody(const SelectiveScanDesc &d, const std::string &bAt,
-                     const std::string &cAt) {
+std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
+                         const std::string &cAt, bool readout) {
   std::string update =
       d.zohB
           // dB = (exp(dt A) - 1) / A * B; a holds A * log2(e).
           ? "h[i] = fmaf(dA, h[i], (dA - 1.0f) / (a[i] * 0.69314718056f) * "
             "$BAT * uv);"
           : "h[i] = fmaf(dA, h[i], du * $BAT);";
-  return subst(R"(    const float du = dt * uv;
-    float acc = 0.0f;
-#pragma unroll
+  // Items below kPolyExp take the FMA-unit polynomial; the loop is unrolled,
+  // so the choice is made at compile time.
+  std::string src = R"(    const float du = dt * uv;
+)" + std::string(readout ? "    float acc = 0.0f;\n" : "") +
+                    R"(#pragma unroll
     for (int i = 0; i < kItems; ++i) {
-      const float dA = exp2f(dt * a[i]);
-      )" + update + R"(
-      acc = fmaf(h[i], $CAT, acc);
+      const float dA = i < kPolyExp ? mamba_exp2_poly(dt * a[i])
+                                    : exp2f(dt * a[i]);
+      )" + update + "\n";
+  if (readout)
+    src += R"(      acc = fmaf(h[i], $CAT, acc);
     }
 #pragma unroll
     for (int off = kLanes / 2; off > 0; off >>= 1)
       acc += __shfl_xor_sync(0xffffffffu, acc, off);
-)",
-               {{"BAT", bAt}, {"CAT", cAt}});
+)";
+  else
+    src += "    }\n";
+  return subst(src, {{"BAT", bAt}, {"CAT", cAt}});
 }
 
-std::string commonVars(const SelectiveScanDesc &d, Vars &vars) {
-  vars.insert(
-      vars.end(),
-      {{"NAME", d.name},
-       {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
-       {"UT", cType(d.uType)},
-       {"DT", cType(d.deltaType)},
-       {"ZT", cType(d.zType)},
-       {"BCT", cType(d.bcType)},
-       {"YT", cType(d.yType)},
-       {"N", std::to_string(d.dState)},
-       {"ITEMS", std::to_string(d.schedule.itemsPerThread)},
-       {"LANES", std::to_string(d.dState / d.schedule.itemsPerThread)},
-       {"CPB", std::to_string(d.channelsPerBlock())},
-       {"CHUNK", std::to_string(d.schedule.chunkLen)},
-       {"INITH",
-        d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f"},
-       {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"}});
-  // The prologue shared by both kernels: A (scaled to exp2) and h in
-  // registers.
-  return R"(  const int b = blockIdx.y;
+std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
+                         const std::string &batchIndex,
+                         const std::string &initH) {
+  const int items = d.schedule.itemsPerThread;
+  const int poly =
+      static_cast<int>(std::lround(d.schedule.fmaExpFraction * items));
+  vars.insert(vars.end(),
+              {{"NAME", d.name},
+               {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
+               {"UT", cType(d.uType)},
+               {"DT", cType(d.deltaType)},
+               {"ZT", cType(d.zType)},
+               {"BCT", cType(d.bcType)},
+               {"YT", cType(d.yType)},
+               {"N", std::to_string(d.dState)},
+               {"ITEMS", std::to_string(items)},
+               {"LANES", std::to_string(d.dState / items)},
+               {"CPB", std::to_string(d.channelsPerBlock())},
+               {"CHUNK", std::to_string(d.schedule.chunkLen)},
+               {"POLYEXP", std::to_string(poly)},
+               {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"}});
+  return subst(R"(  constexpr int kPolyExp = $POLYEXP;
+  const int b = $BATCH;
   const int local = threadIdx.x / kLanes;
   const int lane = threadIdx.x % kLanes;
   const int c = blockIdx.x * kChannels + local;
@@ -133,11 +154,12 @@ std::string commonVars(const SelectiveScanDesc &d, Vars &vars) {
     h[i] = $INITH;
   }
   const float dskip = $DSKIP;
-)";
+)",
+               {{"BATCH", batchIndex}, {"INITH", initH}});
 }
 
-const char *kSignature =
-    R"(extern "C" __global__ void __launch_bounds__($THREADS)
+std::string scanSignature(const std::string &extra) {
+  return R"(extern "C" __global__ void __launch_bounds__($THREADS)
 $NAME(const $UT *__restrict__ u, const $DT *__restrict__ delta,
       const float *__restrict__ A, const $BCT *__restrict__ B,
       const $BCT *__restrict__ C, const float *__restrict__ D,
@@ -147,55 +169,59 @@ $NAME(const $UT *__restrict__ u, const $DT *__restrict__ delta,
       long long delta_sb, long long delta_sc, long long delta_st,
       long long z_sb, long long z_sc, long long z_st, long long y_sb,
       long long y_sc, long long y_st, long long B_sb, long long B_sn,
-      long long B_st, long long C_sb, long long C_sn, long long C_st) {
+      long long B_st, long long C_sb, long long C_sn, long long C_st)" +
+         extra + R"() {
   constexpr int kState = $N, kItems = $ITEMS, kLanes = $LANES;
   constexpr int kChannels = $CPB;
 )";
+}
 
-std::string dtExpr(const SelectiveScanDesc &d, const std::string &raw,
-                   const std::string &channel) {
+std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
+                       const std::string &channel) {
   std::string e = "mamba_to_float(" + raw + ")";
   if (d.hasDeltaBias)
     e += " + delta_bias[" + channel + "]";
   return d.deltaSoftplus ? "mamba_softplus(" + e + ")" : e;
 }
 
-} // namespace
-
-Emitted emitSelectiveScan(const SelectiveScanDesc &d) {
-  if (std::string e = validate(d, false); !e.empty())
-    return {"", e};
-  Vars vars;
-  std::string prologue = commonVars(d, vars);
-  const bool tokenMajor = d.layout == Layout::TokenMajor;
+std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
+  const bool z = readout && d.hasZ;
   // Consecutive threads take consecutive channels (token-major) or
   // consecutive tokens (channel-major): whichever stride is 1.
   const std::string tileIndex =
-      tokenMajor ? "const int ch = i % kChannels, t = i / kChannels;"
-                 : "const int t = i % kChunk, ch = i / kChunk;";
-  std::string src = header(d, true) + kSignature;
-  src += "  constexpr int kChunk = $CHUNK;\n";
-  src += R"(  __shared__ float s_B[kChunk][kState], s_C[kChunk][kState];
-  // +1 column: the lanes of a warp read one token of different channels.
+      d.layout == Layout::TokenMajor
+          ? "const int ch = i % kChannels, t = i / kChannels;"
+          : "const int t = i % kChunk, ch = i / kChunk;";
+  std::string src = "  constexpr int kChunk = $CHUNK;\n";
+  src += readout ? "  __shared__ float s_B[kChunk][kState], "
+                   "s_C[kChunk][kState];\n"
+                 : "  __shared__ float s_B[kChunk][kState];\n";
+  src +=
+      R"(  // +1 column: the lanes of a warp read one token of different channels.
   __shared__ float s_u[kChannels][kChunk + 1], s_dt[kChannels][kChunk + 1];
-  __shared__ float s_y[kChannels][kChunk + 1];
 )";
-  if (d.hasZ)
-    src += "  __shared__ float s_z[kChannels][kChunk + 1];\n";
-  src += prologue;
+  if (readout)
+    src += "  __shared__ float s_y[kChannels][kChunk + 1];\n";
+  if (z)
+    src += "  __shared__ float s_z[kChannels][kChunk + 1]; // silu(z)\n";
+  if (!readout)
+    src += "  float dtsum = 0.0f;\n";
   src += R"(  const int c0 = blockIdx.x * kChannels;
-  for (int t0 = 0; t0 < seqlen; t0 += kChunk) {
-    const int len = min(kChunk, seqlen - t0);
-    __syncthreads(); // the previous chunk's s_y has been stored
-    // B and C of the chunk, loaded once and shared by all channels.
+  for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
+    const int len = min(kChunk, t_end - t0);
+    __syncthreads(); // the previous chunk's shared tiles are consumed
+    // B (and C) of the chunk, loaded once and shared by all channels.
     for (int i = threadIdx.x; i < kChunk * kState; i += $THREADS) {
       const int t = i / kState, n = i % kState;
       const bool in = t < len;
       s_B[t][n] = in ? mamba_to_float(B[b * B_sb + n * B_sn + (t0 + t) * B_st]) : 0.0f;
-      s_C[t][n] = in ? mamba_to_float(C[b * C_sb + n * C_sn + (t0 + t) * C_st]) : 0.0f;
-    }
-    // u, dt and z of the block's channels; dt = softplus(delta + bias) once
-    // per (channel, token) rather than once per lane.
+)";
+  if (readout)
+    src += "      s_C[t][n] = in ? mamba_to_float(C[b * C_sb + n * C_sn + (t0 "
+           "+ t) * C_st]) : 0.0f;\n";
+  src += R"(    }
+    // u, dt and silu(z) of the block's channels; dt = softplus(delta + bias)
+    // and the gate once per (channel, token) rather than once per lane.
     for (int i = threadIdx.x; i < kChannels * kChunk; i += $THREADS) {
       $TILE
       const int cc = c0 + ch;
@@ -204,21 +230,22 @@ Emitted emitSelectiveScan(const SelectiveScanDesc &d) {
       s_u[ch][t] = in ? mamba_to_float(u[b * u_sb + cc * u_sc + tt * u_st]) : 0.0f;
       s_dt[ch][t] = in ? $DTEXPR : 0.0f;
 )";
-  if (d.hasZ)
-    src += "      s_z[ch][t] = in ? mamba_to_float(z[b * z_sb + cc * z_sc + tt "
-           "* z_st]) : 0.0f;\n";
+  if (z)
+    src += "      s_z[ch][t] = in ? mamba_silu(mamba_to_float(z[b * z_sb + cc "
+           "* z_sc + tt * z_st])) : 0.0f;\n";
   src += R"(    }
     __syncthreads();
+#pragma unroll 4
     for (int t = 0; t < len; ++t) {
       const float dt = s_dt[local][t], uv = s_u[local][t];
 )";
-  src += stepBody(d, "s_B[t][n0 + i]", "s_C[t][n0 + i]");
-  src += "      if (lane == 0)\n        s_y[local][t] = ";
-  std::string yv = d.hasD ? "fmaf(dskip, uv, acc)" : "acc";
-  if (d.hasZ)
-    yv = "(" + yv + ") * mamba_silu(s_z[local][t])";
-  src += yv + ";\n";
-  src += R"(    }
+  src += scanStepBody(d, "s_B[t][n0 + i]", "s_C[t][n0 + i]", readout);
+  if (readout) {
+    std::string yv = d.hasD ? "fmaf(dskip, uv, acc)" : "acc";
+    if (z)
+      yv = "(" + yv + ") * s_z[local][t]";
+    src += "      if (lane == 0)\n        s_y[local][t] = " + yv + ";\n";
+    src += R"(    }
     __syncthreads();
     for (int i = threadIdx.x; i < kChannels * kChunk; i += $THREADS) {
       $TILE
@@ -227,29 +254,51 @@ Emitted emitSelectiveScan(const SelectiveScanDesc &d) {
         mamba_store(&y[b * y_sb + cc * y_sc + (long long)(t0 + t) * y_st], s_y[ch][t]);
     }
   }
-  if (valid) {
+)";
+  } else {
+    src += "      dtsum += dt;\n    }\n  }\n";
+  }
+  return subst(src, {{"TILE", tileIndex},
+                     {"DTEXPR", scanDtExpr(d,
+                                           "delta[b * delta_sb + cc * "
+                                           "delta_sc + tt * delta_st]",
+                                           "cc")}});
+}
+
+} // namespace detail
+
+Emitted emitSelectiveScan(const SelectiveScanDesc &d) {
+  if (std::string e = detail::validateScan(d, false); !e.empty())
+    return {"", e};
+  Vars vars;
+  std::string src =
+      detail::scanHeader(d, "prefill", true) + detail::scanSignature("");
+  src += detail::scanPrologue(
+      d, vars, "blockIdx.y",
+      d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f");
+  src += "  const int t_begin = 0, t_end = seqlen;\n";
+  src += detail::scanTimeLoop(d, true);
+  src += R"(  if (valid) {
 #pragma unroll
     for (int i = 0; i < kItems; ++i)
       state[sbase + n0 + i] = h[i];
   }
 }
 )";
-  vars.push_back({"TILE", tileIndex});
-  vars.push_back({"DTEXPR", dtExpr(d,
-                                   "delta[b * delta_sb + cc * delta_sc + "
-                                   "tt * delta_st]",
-                                   "cc")});
   return {subst(src, vars), ""};
 }
 
 Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
-  if (std::string e = validate(d, true); !e.empty())
+  if (std::string e = detail::validateScan(d, true); !e.empty())
     return {"", e};
   Vars vars;
-  std::string prologue = commonVars(d, vars);
   // Same signature as the prefill kernel (seqlen must be 1), so one launcher
   // serves both; the time strides go unused.
-  std::string src = header(d, false) + kSignature + prologue;
+  std::string src =
+      detail::scanHeader(d, "decode step", false) + detail::scanSignature("");
+  src += detail::scanPrologue(
+      d, vars, "blockIdx.y",
+      d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f");
   src += R"(  float dt = 0.0f, uv = 0.0f;
   if (valid) {
     dt = $DTEXPR;
@@ -262,7 +311,7 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
     cv[i] = mamba_to_float(C[b * C_sb + (n0 + i) * C_sn]);
   }
 )";
-  src += stepBody(d, "bv[i]", "cv[i]");
+  src += detail::scanStepBody(d, "bv[i]", "cv[i]", true);
   src +=
       "  if (valid) {\n    if (lane == 0)\n      mamba_store(&y[b * y_sb + c "
       "* y_sc], ";
@@ -276,8 +325,8 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
   }
 }
 )";
-  vars.push_back(
-      {"DTEXPR", dtExpr(d, "delta[b * delta_sb + c * delta_sc]", "c")});
+  vars.push_back({"DTEXPR", detail::scanDtExpr(
+                                d, "delta[b * delta_sb + c * delta_sc]", "c")});
   return {subst(src, vars), ""};
 }
 

@@ -30,6 +30,12 @@ struct CudaModelOptions {
   /// A, D, the conv and norms stay F32; accumulation is always F32.
   DType weightType = DType::F32;
   int device = 0;
+  /// Decode steps (len 1) replay a CUDA graph of the whole step, captured
+  /// once per batch size (on its second step; the first runs eagerly), with
+  /// the logits copied asynchronously into page-locked memory and one
+  /// stream synchronisation per step. false: every step is launched
+  /// kernel by kernel (same results; for comparison and debugging).
+  bool useGraphs = true;
   /// Kernel cache directory; empty means $MAMBA_CACHE_DIR or ~/.cache/mamba.
   std::string cacheDir;
 };
@@ -109,8 +115,15 @@ private:
   friend class CudaState;
   CudaModel();
   Status runChunk(int64_t batch, int64_t len, CudaState &state);
+  /// Final norm + lm_head into the device logits (rows as `mode` asks).
+  Status enqueueLogits(int64_t batch, int64_t len, LogitsMode mode);
   Status computeLogits(int64_t batch, int64_t len, LogitsMode mode,
                        float *logits, int64_t logitsRowStride);
+  /// One token per sequence, logits of it: a graph replay or eager launches.
+  Status decodeStep(const int32_t *tokens, CudaState &state, float *logits);
+  /// The decode step's work on the stream, from the page-locked token ids
+  /// to the page-locked logits; what the graph captures.
+  Status enqueueDecodeStep(int64_t batch, CudaState &state);
 
   ModelConfig config_;
   CudaModelOptions options_;

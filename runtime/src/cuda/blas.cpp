@@ -42,6 +42,12 @@ Expected<std::unique_ptr<Blas>> Blas::create(CUstream stream) {
   return b;
 }
 
+Status Blas::setWorkspace(void *workspace, size_t bytes) {
+  return blasStatus(*api_,
+                    api_->cublasSetWorkspace(h(handle_), workspace, bytes),
+                    "cublasSetWorkspace");
+}
+
 Blas::~Blas() {
   if (handle_)
     api_->cublasDestroy(h(handle_));

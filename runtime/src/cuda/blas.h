@@ -20,6 +20,9 @@ public:
   static Expected<std::unique_ptr<Blas>> create(CUstream stream);
   ~Blas();
 
+  /// Device memory cuBLAS uses as its workspace instead of allocating its
+  /// own, which a graph capture does not allow (32 MiB suits Hopper).
+  Status setWorkspace(void *workspace, size_t bytes);
   /// y[m, n] (F32, stride ldy) = x[m, k] (stride ldx) * w[n, k]^T + beta * y;
   /// x and w both of element type `type`.
   Status linear(DType type, const void *x, int64_t ldx, const void *w, float *y,

@@ -24,6 +24,10 @@ cg::ElemType elemType(DType t) {
                            : cg::ElemType::F32;
 }
 
+/// Below this many sequential-scan blocks per SM, prefill uses the
+/// time-parallel scan.
+constexpr int kScanMinBlocksPerSm = 4;
+
 cg::Schedule rowSchedule() {
   cg::Schedule s;
   s.threadsPerBlock = 256;
@@ -38,7 +42,7 @@ struct ModelKernelDescs {
   cg::EmbeddingDesc embedding;
   cg::RmsNormDesc norm, normResidual;
   cg::CausalConv1dDesc conv, convStep;
-  cg::SelectiveScanDesc scan, scanStep;
+  cg::SelectiveScanDesc scan, scanStep, scanChunked;
   cg::BiasAddDesc bias;
 
   ModelKernelDescs(const ModelConfig &c, DType weightType) {
@@ -62,16 +66,25 @@ struct ModelKernelDescs {
     scan.schedule = cuda::defaultScanSchedule(scan.dState);
     scanStep = scan;
     scanStep.name = "selective_scan_step";
+    // Time-parallel prefill for small grids: shorter staging chunks, so that
+    // more blocks fit on an SM.
+    scanChunked = scan;
+    scanChunked.name = "selective_scan_chunked";
+    scanChunked.schedule.chunkLen = std::min(scan.schedule.chunkLen, 32);
     bias.schedule = rowSchedule();
   }
 
   /// One module with every kernel the model launches.
   Expected<std::string> source(bool withBias) const {
     std::vector<cg::Emitted> parts = {
-        cg::emitEmbedding(embedding),       cg::emitRmsNorm(norm),
-        cg::emitRmsNorm(normResidual),      cg::emitCausalConv1d(conv),
-        cg::emitCausalConv1dStep(convStep), cg::emitSelectiveScan(scan),
-        cg::emitSelectiveScanStep(scanStep)};
+        cg::emitEmbedding(embedding),
+        cg::emitRmsNorm(norm),
+        cg::emitRmsNorm(normResidual),
+        cg::emitCausalConv1d(conv),
+        cg::emitCausalConv1dStep(convStep),
+        cg::emitSelectiveScan(scan),
+        cg::emitSelectiveScanStep(scanStep),
+        cg::emitSelectiveScanChunked(scanChunked)};
     if (withBias)
       parts.push_back(cg::emitBiasAdd(bias));
     std::vector<std::string> kernels;
@@ -97,12 +110,27 @@ struct CudaModel::Impl {
   CUfunction embedding = nullptr, norm = nullptr, normResidual = nullptr,
              conv = nullptr, convState = nullptr, convStep = nullptr,
              scan = nullptr, scanStep = nullptr, bias = nullptr;
+  cuda::ScanChunkedKernels scanChunked;
   DType act = DType::F32;
   DeviceBuffer embeddingTable, lmHead, normF;
   std::vector<LayerBuffers> layers;
   // Workspace for maxBatch x maxChunk tokens, row = batch * len + token.
   DeviceBuffer ids, hidden, proj, normed, xz, xc, dbc, delta, y, logits;
   std::vector<int32_t> hostIds;
+  /// The time-parallel scan's chunk states; its prefill is skipped (the
+  /// sequential kernel runs) when a shape would need more.
+  DeviceBuffer scanWorkspace;
+  DeviceBuffer blasWorkspace;
+  /// Decode step input and output, page-locked for async (captured) copies.
+  cuda::HostBuffer stepIds, stepLogits;
+  /// Per batch size: whether a step ran eagerly, and the graph with the
+  /// state buffers it was captured for.
+  struct DecodeGraph {
+    bool warmed = false;
+    CUdeviceptr conv = 0, ssm = 0;
+    std::unique_ptr<cuda::Graph> graph;
+  };
+  std::vector<DecodeGraph> graphs;
   /// Device copy of a host ModelState for forward(ModelState&).
   std::optional<CudaState> mirror;
 
@@ -188,14 +216,18 @@ CudaModel::create(const ModelWeights &weights,
     CUfunction *f;
     std::string name;
   };
-  std::vector<Named> functions = {{&m.embedding, m.descs->embedding.name},
-                                  {&m.norm, m.descs->norm.name},
-                                  {&m.normResidual, m.descs->normResidual.name},
-                                  {&m.conv, m.descs->conv.name},
-                                  {&m.convState, m.descs->conv.name + "_state"},
-                                  {&m.convStep, m.descs->convStep.name},
-                                  {&m.scan, m.descs->scan.name},
-                                  {&m.scanStep, m.descs->scanStep.name}};
+  std::vector<Named> functions = {
+      {&m.embedding, m.descs->embedding.name},
+      {&m.norm, m.descs->norm.name},
+      {&m.normResidual, m.descs->normResidual.name},
+      {&m.conv, m.descs->conv.name},
+      {&m.convState, m.descs->conv.name + "_state"},
+      {&m.convStep, m.descs->convStep.name},
+      {&m.scan, m.descs->scan.name},
+      {&m.scanStep, m.descs->scanStep.name},
+      {&m.scanChunked.chunkState, m.descs->scanChunked.name + "_chunk_state"},
+      {&m.scanChunked.combine, m.descs->scanChunked.name + "_combine"},
+      {&m.scanChunked.chunkScan, m.descs->scanChunked.name + "_chunk_scan"}};
   if (c.useBias)
     functions.push_back({&m.bias, m.descs->bias.name});
   for (const Named &n : functions) {
@@ -209,6 +241,15 @@ CudaModel::create(const ModelWeights &weights,
   if (!blas.ok())
     return blas.status();
   m.blas = std::move(blas).value();
+  // A workspace of our own: cuBLAS must not allocate while a graph captures.
+  constexpr size_t kBlasWorkspace = 32u << 20;
+  Expected<DeviceBuffer> blasWorkspace =
+      dev.alloc(kBlasWorkspace, "the cuBLAS workspace");
+  if (!blasWorkspace.ok())
+    return blasWorkspace.status();
+  m.blasWorkspace = std::move(blasWorkspace).value();
+  MAMBA_RETURN_IF_ERROR(
+      m.blas->setWorkspace(m.blasWorkspace.as<void>(), kBlasWorkspace));
 
   // Weights.
   const DType wt = options.weightType;
@@ -282,6 +323,38 @@ CudaModel::create(const ModelWeights &weights,
     *a.buf = std::move(b).value();
   }
   m.hostIds.resize(tokens);
+
+  // The time-parallel scan's chunk states, for the largest need over the
+  // batch sizes (its chunk count depends on the batch, not on the length).
+  size_t scanFloats = 0;
+  for (int64_t b = 1; b <= options.maxBatch; ++b) {
+    const int len = cuda::scanTimeChunkLen(
+        m.descs->scanChunked, static_cast<int>(b), static_cast<int>(e),
+        static_cast<int>(options.maxChunk),
+        kScanMinBlocksPerSm * dev.smCount());
+    scanFloats =
+        std::max(scanFloats, cuda::scanChunkedWorkspaceFloats(
+                                 m.descs->scanChunked, static_cast<int>(b),
+                                 static_cast<int>(e),
+                                 static_cast<int>(options.maxChunk), len));
+  }
+  Expected<DeviceBuffer> scanWorkspace =
+      dev.alloc(scanFloats * f, "the chunked scan's chunk states");
+  if (!scanWorkspace.ok())
+    return scanWorkspace.status();
+  m.scanWorkspace = std::move(scanWorkspace).value();
+
+  Expected<cuda::HostBuffer> stepIds =
+      dev.allocHost(options.maxBatch * sizeof(int32_t), "decode token ids");
+  if (!stepIds.ok())
+    return stepIds.status();
+  m.stepIds = std::move(stepIds).value();
+  Expected<cuda::HostBuffer> stepLogits =
+      dev.allocHost(options.maxBatch * c.vocabSize * f, "decode logits");
+  if (!stepLogits.ok())
+    return stepLogits.status();
+  m.stepLogits = std::move(stepLogits).value();
+  m.graphs.resize(options.maxBatch + 1);
   return model;
 }
 
@@ -320,6 +393,8 @@ Status CudaModel::forward(const int32_t *tokens, int64_t len, CudaState &state,
           checkForwardInputs(tokens, batch, len, c.vocabSize, mode, logits);
       !s.ok())
     return s;
+  if (len == 1 && mode != LogitsMode::None)
+    return decodeStep(tokens, state, logits);
   Impl &m = *impl_;
   const int64_t vocab = c.vocabSize;
   for (int64_t t0 = 0; t0 < len; t0 += options_.maxChunk) {
@@ -436,9 +511,25 @@ Status CudaModel::runChunk(int64_t batch, int64_t len, CudaState &state) {
     scan.batch = static_cast<int>(batch);
     scan.dim = static_cast<int>(e);
     scan.seqlen = static_cast<int>(len);
-    MAMBA_RETURN_IF_ERROR(
-        cuda::launchSelectiveScan(dev, step ? m.scanStep : m.scan,
-                                  step ? k.scanStep : k.scan, scan, step));
+    // Too few batch x channel-group blocks to fill the GPU (batch 1, long
+    // prompts): split time across blocks as well.
+    const int timeChunk =
+        step ? 0
+             : cuda::scanTimeChunkLen(k.scanChunked, scan.batch, scan.dim,
+                                      scan.seqlen,
+                                      kScanMinBlocksPerSm * dev.smCount());
+    if (timeChunk > 0 &&
+        cuda::scanChunkedWorkspaceFloats(k.scanChunked, scan.batch, scan.dim,
+                                         scan.seqlen, timeChunk) *
+                sizeof(float) <=
+            m.scanWorkspace.bytes())
+      MAMBA_RETURN_IF_ERROR(cuda::launchSelectiveScanChunked(
+          dev, m.scanChunked, k.scanChunked, scan, timeChunk,
+          m.scanWorkspace.as<float>()));
+    else
+      MAMBA_RETURN_IF_ERROR(
+          cuda::launchSelectiveScan(dev, step ? m.scanStep : m.scan,
+                                    step ? k.scanStep : k.scan, scan, step));
 
     MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, m.y.as<void>(), e,
                                          w.outProj.as<void>(),
@@ -451,8 +542,66 @@ Status CudaModel::runChunk(int64_t batch, int64_t len, CudaState &state) {
   return Status::success();
 }
 
+Status CudaModel::decodeStep(const int32_t *tokens, CudaState &state,
+                             float *logits) {
+  Impl &m = *impl_;
+  const int64_t batch = state.batch();
+  std::copy(tokens, tokens + batch, m.stepIds.as<int32_t>());
+  Impl::DecodeGraph &g = m.graphs[batch];
+  if (!options_.useGraphs || !g.warmed) {
+    // The first step at a batch size runs eagerly: cuBLAS picks and loads
+    // its kernels then, which must not happen inside a capture.
+    MAMBA_RETURN_IF_ERROR(enqueueDecodeStep(batch, state));
+    g.warmed = true;
+  } else {
+    // The graph holds the state's device pointers: recapture for another.
+    if (!g.graph || g.conv != state.conv_->ptr() ||
+        g.ssm != state.ssm_->ptr()) {
+      g.graph.reset();
+      Expected<std::unique_ptr<cuda::Graph>> graph =
+          m.device->capture([&] { return enqueueDecodeStep(batch, state); });
+      if (!graph.ok())
+        return graph.status();
+      g.graph = std::move(graph).value();
+      g.conv = state.conv_->ptr();
+      g.ssm = state.ssm_->ptr();
+    }
+    MAMBA_RETURN_IF_ERROR(g.graph->launch());
+  }
+  MAMBA_RETURN_IF_ERROR(m.device->synchronize());
+  const float *out = m.stepLogits.as<float>();
+  std::copy(out, out + batch * config_.vocabSize, logits);
+  state.position_ += 1;
+  return Status::success();
+}
+
+Status CudaModel::enqueueDecodeStep(int64_t batch, CudaState &state) {
+  Impl &m = *impl_;
+  MAMBA_RETURN_IF_ERROR(
+      m.device->upload(m.ids.ptr(), m.stepIds.ptr(), batch * sizeof(int32_t)));
+  MAMBA_RETURN_IF_ERROR(runChunk(batch, 1, state));
+  MAMBA_RETURN_IF_ERROR(enqueueLogits(batch, 1, LogitsMode::Last));
+  return m.device->downloadAsync(m.stepLogits.ptr(), m.logits.ptr(),
+                                 batch * config_.vocabSize * sizeof(float));
+}
+
 Status CudaModel::computeLogits(int64_t batch, int64_t len, LogitsMode mode,
                                 float *logits, int64_t logitsRowStride) {
+  Impl &m = *impl_;
+  const int64_t vocab = config_.vocabSize;
+  MAMBA_RETURN_IF_ERROR(enqueueLogits(batch, len, mode));
+  if (mode == LogitsMode::Last)
+    return m.device->download(logits, m.logits.ptr(),
+                              batch * vocab * sizeof(float));
+  for (int64_t b = 0; b < batch; ++b)
+    MAMBA_RETURN_IF_ERROR(
+        m.device->download(logits + b * logitsRowStride,
+                           m.logits.ptr() + b * len * vocab * sizeof(float),
+                           len * vocab * sizeof(float)));
+  return Status::success();
+}
+
+Status CudaModel::enqueueLogits(int64_t batch, int64_t len, LogitsMode mode) {
   const ModelConfig &c = config_;
   Impl &m = *impl_;
   const int64_t d = c.dModel, vocab = c.vocabSize;
@@ -467,19 +616,11 @@ Status CudaModel::computeLogits(int64_t batch, int64_t len, LogitsMode mode,
   if (mode == LogitsMode::Last) {
     // Only the last token of each sequence: rows len-1, 2*len-1, ...
     const char *last = m.normed.as<char>() + (len - 1) * d * dtypeSize(m.act);
-    MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, last, len * d, head, out, vocab,
-                                         batch, vocab, d));
-    return m.device->download(logits, m.logits.ptr(),
-                              batch * vocab * sizeof(float));
+    return m.blas->linear(m.act, last, len * d, head, out, vocab, batch, vocab,
+                          d);
   }
-  MAMBA_RETURN_IF_ERROR(m.blas->linear(m.act, m.normed.as<void>(), d, head, out,
-                                       vocab, rows, vocab, d));
-  for (int64_t b = 0; b < batch; ++b)
-    MAMBA_RETURN_IF_ERROR(
-        m.device->download(logits + b * logitsRowStride,
-                           m.logits.ptr() + b * len * vocab * sizeof(float),
-                           len * vocab * sizeof(float)));
-  return Status::success();
+  return m.blas->linear(m.act, m.normed.as<void>(), d, head, out, vocab, rows,
+                        vocab, d);
 }
 
 CudaState::CudaState() = default;

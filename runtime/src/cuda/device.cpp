@@ -22,6 +22,36 @@ DeviceBuffer::~DeviceBuffer() {
     api_->cuMemFree(ptr_);
 }
 
+HostBuffer &HostBuffer::operator=(HostBuffer &&other) noexcept {
+  if (this != &other) {
+    if (ptr_)
+      api_->cuMemFreeHost(ptr_);
+    api_ = other.api_;
+    ptr_ = other.ptr_;
+    bytes_ = other.bytes_;
+    other.ptr_ = nullptr;
+    other.bytes_ = 0;
+  }
+  return *this;
+}
+
+HostBuffer::~HostBuffer() {
+  if (ptr_)
+    api_->cuMemFreeHost(ptr_);
+}
+
+Graph::~Graph() {
+  if (exec_)
+    api_->cuGraphExecDestroy(exec_);
+  if (graph_)
+    api_->cuGraphDestroy(graph_);
+}
+
+Status Graph::launch() {
+  return driverStatus(*api_, api_->cuGraphLaunch(exec_, stream_),
+                      "cuGraphLaunch");
+}
+
 Module::~Module() {
   if (module_)
     api_->cuModuleUnload(module_);
@@ -71,6 +101,11 @@ Expected<std::unique_ptr<Device>> Device::open(int ordinal) {
           &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev->device_),
       "cuDeviceGetAttribute"));
   dev->arch_ = "sm_" + std::to_string(major) + std::to_string(minor);
+  MAMBA_RETURN_IF_ERROR(dev->check(
+      d.cuDeviceGetAttribute(&dev->smCount_,
+                             CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
+                             dev->device_),
+      "cuDeviceGetAttribute"));
   MAMBA_RETURN_IF_ERROR(dev->check(d.cuDriverGetVersion(&dev->driverVersion_),
                                    "cuDriverGetVersion"));
   MAMBA_RETURN_IF_ERROR(
@@ -123,6 +158,45 @@ Status Device::download(void *dst, CUdeviceptr src, size_t bytes) {
         check(api_->cuMemcpyDtoHAsync(dst, src, bytes, stream_),
               "copy from the device"));
   return synchronize();
+}
+
+Status Device::downloadAsync(void *dst, CUdeviceptr src, size_t bytes) {
+  if (bytes == 0)
+    return Status::success();
+  return check(api_->cuMemcpyDtoHAsync(dst, src, bytes, stream_),
+               "copy from the device");
+}
+
+Expected<HostBuffer> Device::allocHost(size_t bytes, const std::string &what) {
+  HostBuffer buf;
+  buf.api_ = api_;
+  if (bytes == 0)
+    return buf;
+  MAMBA_RETURN_IF_ERROR(check(api_->cuMemHostAlloc(&buf.ptr_, bytes, 0),
+                              "allocating page-locked " + what));
+  buf.bytes_ = bytes;
+  return buf;
+}
+
+Expected<std::unique_ptr<Graph>>
+Device::capture(const std::function<Status()> &enqueue) {
+  std::unique_ptr<Graph> g(new Graph());
+  g->api_ = api_;
+  g->stream_ = stream_;
+  // Thread-local: calls that would break the capture (a synchronous copy,
+  // an allocation) fail on this thread rather than being recorded.
+  MAMBA_RETURN_IF_ERROR(check(
+      api_->cuStreamBeginCapture(stream_, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),
+      "cuStreamBeginCapture"));
+  Status enqueued = enqueue();
+  Status ended = check(api_->cuStreamEndCapture(stream_, &g->graph_),
+                       "cuStreamEndCapture");
+  MAMBA_RETURN_IF_ERROR(enqueued);
+  MAMBA_RETURN_IF_ERROR(ended);
+  MAMBA_RETURN_IF_ERROR(
+      check(api_->cuGraphInstantiateWithFlags(&g->exec_, g->graph_, 0),
+            "cuGraphInstantiate"));
+  return g;
 }
 
 Status Device::zero(CUdeviceptr dst, size_t bytes) {

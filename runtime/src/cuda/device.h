@@ -6,6 +6,7 @@
 #include "driver.h"
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,46 @@ private:
   CUmodule module_ = nullptr;
 };
 
+/// Page-locked host memory: async copies to and from it need no staging
+/// and can be captured in a CUDA graph. Freed on destruction.
+class HostBuffer {
+public:
+  HostBuffer() = default;
+  HostBuffer(const HostBuffer &) = delete;
+  HostBuffer &operator=(const HostBuffer &) = delete;
+  HostBuffer(HostBuffer &&other) noexcept { *this = std::move(other); }
+  HostBuffer &operator=(HostBuffer &&other) noexcept;
+  ~HostBuffer();
+
+  void *ptr() const { return ptr_; }
+  size_t bytes() const { return bytes_; }
+  template <class T> T *as() const { return static_cast<T *>(ptr_); }
+
+private:
+  friend class Device;
+  const DriverApi *api_ = nullptr;
+  void *ptr_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+/// An instantiated CUDA graph, captured from the device's stream; replayed
+/// on it by launch(). Destroyed (graph and executable) on destruction.
+class Graph {
+public:
+  Graph(const Graph &) = delete;
+  Graph &operator=(const Graph &) = delete;
+  ~Graph();
+  Status launch();
+
+private:
+  friend class Device;
+  Graph() = default;
+  const DriverApi *api_ = nullptr;
+  CUstream stream_ = nullptr;
+  CUgraph graph_ = nullptr;
+  CUgraphExec exec_ = nullptr;
+};
+
 class Device {
 public:
   /// Loads the driver and makes device `ordinal`'s primary context current.
@@ -70,13 +111,24 @@ public:
   }
   /// `what` names the buffer in an out-of-memory error.
   Expected<DeviceBuffer> alloc(size_t bytes, const std::string &what);
-  /// Stream-ordered copies; download waits for the stream.
+  /// Page-locked host memory; `what` names it in errors.
+  Expected<HostBuffer> allocHost(size_t bytes, const std::string &what);
+  /// Stream-ordered copies; download waits for the stream, downloadAsync
+  /// does not (`dst` should be page-locked).
   Status upload(CUdeviceptr dst, const void *src, size_t bytes);
   Status download(void *dst, CUdeviceptr src, size_t bytes);
+  Status downloadAsync(void *dst, CUdeviceptr src, size_t bytes);
   Status zero(CUdeviceptr dst, size_t bytes);
   Status synchronize();
   /// Loads a cubin or PTX image.
   Expected<std::unique_ptr<Module>> loadModule(const std::string &image);
+  /// Captures what `enqueue` puts on the stream (nothing runs) into an
+  /// instantiated graph. Host memory the captured copies touch must be
+  /// page-locked; a failing `enqueue` ends the capture and returns its error.
+  Expected<std::unique_ptr<Graph>>
+  capture(const std::function<Status()> &enqueue);
+  /// Streaming multiprocessors of the device.
+  int smCount() const { return smCount_; }
   /// Launches on the device's stream; `args` point at the kernel arguments.
   Status launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
                 unsigned block, void **args, const char *kernel);
@@ -90,6 +142,7 @@ private:
   std::string name_;
   std::string arch_;
   int driverVersion_ = 0;
+  int smCount_ = 0;
 };
 
 /// Packs kernel arguments for cuLaunchKernel: an array of their addresses.

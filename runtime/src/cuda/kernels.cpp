@@ -26,6 +26,63 @@ Status launchSelectiveScan(Device &dev, CUfunction f,
                     desc.name.c_str());
 }
 
+size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
+                                  int dim, int seqlen, int timeChunkLen) {
+  if (timeChunkLen <= 0)
+    return 0;
+  const size_t chunks = ceilDiv(seqlen, timeChunkLen);
+  return static_cast<size_t>(batch) * chunks * dim * (desc.dState + 1);
+}
+
+int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
+                     int seqlen, int minBlocks) {
+  const long long blocks =
+      static_cast<long long>(batch) * ceilDiv(dim, desc.channelsPerBlock());
+  const int step = desc.schedule.chunkLen;
+  if (blocks >= minBlocks || seqlen < 2 * step)
+    return 0;
+  int len = desc.schedule.timeChunkLen;
+  if (len <= 0) {
+    const long long chunks = (2LL * minBlocks + blocks - 1) / blocks;
+    len = static_cast<int>((seqlen + chunks - 1) / chunks);
+    len = (len + step - 1) / step * step;
+  }
+  return len < seqlen ? len : 0;
+}
+
+Status launchSelectiveScanChunked(Device &dev, const ScanChunkedKernels &f,
+                                  const cg::SelectiveScanDesc &desc,
+                                  const ScanTensors &t, int timeChunkLen,
+                                  float *workspace) {
+  if (timeChunkLen <= 0)
+    return Status::error("the time-parallel scan needs timeChunkLen > 0");
+  ScanTensors a = t;
+  int chunks = static_cast<int>(ceilDiv(t.seqlen, timeChunkLen));
+  float *chunkState = workspace;
+  float *chunkDtSum =
+      workspace + static_cast<size_t>(t.batch) * chunks * t.dim * desc.dState;
+  int chunkLen = timeChunkLen;
+  auto args = kernelArgs(
+      a.u, a.delta, a.a, a.b, a.c, a.d, a.z, a.deltaBias, a.state, a.y, a.batch,
+      a.dim, a.seqlen, a.uS.batch, a.uS.channel, a.uS.time, a.deltaS.batch,
+      a.deltaS.channel, a.deltaS.time, a.zS.batch, a.zS.channel, a.zS.time,
+      a.yS.batch, a.yS.channel, a.yS.time, a.bS.batch, a.bS.channel, a.bS.time,
+      a.cS.batch, a.cS.channel, a.cS.time, chunkState, chunkDtSum, chunkLen);
+  const unsigned groups = ceilDiv(t.dim, desc.channelsPerBlock());
+  const unsigned threads = desc.schedule.threadsPerBlock;
+  MAMBA_RETURN_IF_ERROR(dev.launch(f.chunkState, groups, chunks, t.batch,
+                                   threads, args.data(),
+                                   (desc.name + "_chunk_state").c_str()));
+  auto combineArgs =
+      kernelArgs(a.a, a.state, chunkState, chunkDtSum, a.batch, a.dim, chunks);
+  MAMBA_RETURN_IF_ERROR(dev.launch(
+      f.combine,
+      ceilDiv(static_cast<long long>(t.batch) * t.dim * desc.dState, threads),
+      1, 1, threads, combineArgs.data(), (desc.name + "_combine").c_str()));
+  return dev.launch(f.chunkScan, groups, chunks, t.batch, threads, args.data(),
+                    (desc.name + "_chunk_scan").c_str());
+}
+
 Status launchCausalConv1d(Device &dev, CUfunction f, CUfunction stateUpdate,
                           const cg::CausalConv1dDesc &desc,
                           const ConvTensors &t) {

@@ -34,6 +34,30 @@ Status launchSelectiveScan(Device &dev, CUfunction f,
                            const cg::SelectiveScanDesc &desc,
                            const ScanTensors &t, bool step);
 
+/// The three kernels of the time-parallel scan (emitSelectiveScanChunked).
+struct ScanChunkedKernels {
+  CUfunction chunkState = nullptr, combine = nullptr, chunkScan = nullptr;
+};
+/// Floats of workspace the time-parallel scan needs: chunk end states
+/// [batch, chunks, dim, d_state] and dt sums [batch, chunks, dim].
+size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
+                                  int dim, int seqlen, int timeChunkLen);
+/// Tokens per time chunk for the time-parallel scan of this shape, or 0 when
+/// the sequential kernel's batch x channel-group grid already fills about
+/// `minBlocks` blocks (the time-parallel passes cost 1.5x the memory traffic
+/// and 2x the exponentials). desc.schedule.timeChunkLen, when set, is used
+/// as is; else enough chunks for ~2 x minBlocks blocks, rounded up to a
+/// multiple of chunkLen.
+int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
+                     int seqlen, int minBlocks);
+/// Passes 1-3 of the time-parallel scan; `workspace` holds
+/// scanChunkedWorkspaceFloats floats. Same result as launchSelectiveScan,
+/// final state included.
+Status launchSelectiveScanChunked(Device &dev, const ScanChunkedKernels &f,
+                                  const cg::SelectiveScanDesc &desc,
+                                  const ScanTensors &t, int timeChunkLen,
+                                  float *workspace);
+
 struct ConvTensors {
   const void *x;
   const float *weight, *bias;

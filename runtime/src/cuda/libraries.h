@@ -33,6 +33,7 @@ struct CublasApi {
   X(cublasDestroy)                                                             \
   X(cublasSetStream)                                                           \
   X(cublasSetMathMode)                                                         \
+  X(cublasSetWorkspace)                                                        \
   X(cublasGetStatusString)
   MAMBA_CUBLAS_FUNCTIONS(MAMBA_CUDA_DECLARE)
   /// C++ overloads cublasGemmEx, so its pointer type is spelled out: the

@@ -33,6 +33,15 @@ struct Schedule {
   int itemsPerThread = 4;
   /// Scan only: tokens staged in shared memory per step of the time loop.
   int chunkLen = 64;
+  /// Time-parallel scan only: tokens per time chunk (one block per time
+  /// chunk and channel group; a multiple of chunkLen is best). 0 lets the
+  /// runtime pick enough chunks to fill the GPU.
+  int timeChunkLen = 0;
+  /// Scan only: the fraction of each thread's exponentials computed by a
+  /// polynomial on the FMA units instead of exp2f on the special-function
+  /// units (round(fraction * itemsPerThread) of the itemsPerThread states);
+  /// both units then work in parallel. 0 = all on the SFU.
+  double fmaExpFraction = 0.0;
 };
 
 /// ssm.selective_scan: delta_bias, softplus, discretization, the recurrence,
@@ -127,6 +136,14 @@ std::string emitPrelude();
 Emitted emitSelectiveScan(const SelectiveScanDesc &desc);
 /// One-token decode step of the same op: state update + readout.
 Emitted emitSelectiveScanStep(const SelectiveScanDesc &desc);
+/// The time-parallel prefill of the same op, for grids too small to fill
+/// the GPU (batch 1, long prompts): three kernels, launched in order.
+/// `name`_chunk_state: the end state of each time chunk from a zero state,
+/// and the chunk's sum of dt (its decay is exp(A * sum dt));
+/// `name`_combine: a sequential pass over the chunks giving each chunk's
+/// true initial state and the final state; `name`_chunk_scan: each chunk
+/// again from its initial state, writing y.
+Emitted emitSelectiveScanChunked(const SelectiveScanDesc &desc);
 /// Prefill kernel `name` and, with hasState, `name`_state that moves the
 /// last `width` inputs into the state (launched after `name`).
 Emitted emitCausalConv1d(const CausalConv1dDesc &desc);

@@ -1,0 +1,46 @@
+// Pieces of the selective-scan kernels shared by the sequential prefill, the
+// decode step and the time-parallel (chunked) prefill emitters.
+#ifndef MAMBA_CODEGEN_CUDA_SCAN_EMIT_H
+#define MAMBA_CODEGEN_CUDA_SCAN_EMIT_H
+
+#include "emit_util.h"
+
+#include <string>
+
+namespace mamba::codegen::cuda::detail {
+
+/// Empty if `d` can be emitted; `step` skips the time-loop checks.
+std::string validateScan(const SelectiveScanDesc &d, bool step);
+
+/// The first comment of a scan kernel: op, fused options, types, schedule.
+std::string scanHeader(const SelectiveScanDesc &d, const std::string &what,
+                       bool timeLoop);
+
+/// Adds the placeholders every scan kernel uses to `vars` and returns the
+/// prologue: indices (batch from `batchIndex`), A scaled for exp2 and the
+/// state `h` in registers, initialised by `initH` (uses c, n0, i, valid).
+std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
+                         const std::string &batchIndex,
+                         const std::string &initH);
+
+/// The scan signature; `extra` is appended to the argument list.
+std::string scanSignature(const std::string &extra);
+
+/// The recurrence of one token for the thread's kItems states; with
+/// `readout`, also C.h reduced over the kLanes lanes of the channel into
+/// `acc`.
+std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
+                         const std::string &cAt, bool readout);
+
+/// The time loop over [t_begin, t_end) in chunks of kChunk staged in shared
+/// memory. With `readout` it writes y (D skip, gate); without it only
+/// advances h and sums dt into `dtsum` (the chunked scan's first pass).
+std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout);
+
+/// softplus(delta + bias) as the description asks, of `raw` at `channel`.
+std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
+                       const std::string &channel);
+
+} // namespace mamba::codegen::cuda::detail
+
+#endif // MAMBA_CODEGEN_CUDA_SCAN_EMIT_H

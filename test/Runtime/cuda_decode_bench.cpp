@@ -1,0 +1,113 @@
+// Whole-model decode on the GPU with and without CUDA graphs, next to the
+// weight-bandwidth roofline (weight bytes read per step / device copy
+// bandwidth measured in the same run). Random weights, stock shapes.
+// Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32.
+#include "../../runtime/src/cuda/device.h"
+#include "cuda_bench_util.h"
+#include "mamba/cuda_model.h"
+#include "mamba/weights.h"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+using namespace mamba;
+
+namespace {
+
+int fail(const Status &s) { return bench::fail("cuda_decode_bench", s); }
+
+/// Bytes of the weights one decode step reads, as CudaModel stores them.
+double weightBytes(const ModelConfig &c, size_t act) {
+  const double d = c.dModel, e = c.dInner(), n = c.dState, r = c.dtRank,
+               k = c.dConv, f = 4;
+  double layer = d * f                                     // norm
+                 + 2 * e * d * act                         // in_proj
+                 + e * k * f + e * f                       // conv1d + bias
+                 + (r + 2 * n) * e * act                   // x_proj
+                 + e * r * f + e * f                       // dt_proj + bias
+                 + e * n * f + e * f                       // A, D
+                 + d * e * act;                            // out_proj
+  return c.nLayer * layer + d * f + c.vocabSize * d * act; // norm_f, lm_head
+}
+
+/// Decode tokens/s of `steps` steps at `batch`, after two warm-up steps (the
+/// first runs eagerly, the second captures the graph).
+Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps) {
+  Expected<CudaState> state = model.newState(batch);
+  if (!state.ok())
+    return state.status();
+  std::vector<float> logits(batch * model.vocabSize());
+  std::vector<int32_t> ids(batch, 1);
+  for (int i = 0; i < 2; ++i)
+    MAMBA_RETURN_IF_ERROR(model.decode(ids.data(), *state, logits.data()));
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < steps; ++i) {
+    for (int64_t b = 0; b < batch; ++b)
+      ids[b] = static_cast<int32_t>((i * 7 + b) % model.vocabSize());
+    MAMBA_RETURN_IF_ERROR(model.decode(ids.data(), *state, logits.data()));
+  }
+  const double s =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  return batch * steps / s;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  std::vector<std::string> shapes(argv + 1, argv + argc);
+  if (shapes.empty())
+    shapes = {"130m", "1.4b"};
+  const char *dtypeEnv = std::getenv("DTYPE");
+  const DType dtype =
+      dtypeEnv && std::string(dtypeEnv) == "f32" ? DType::F32 : DType::BF16;
+  double copyGBs = 0;
+  {
+    auto dev = cuda::Device::open();
+    if (!dev.ok())
+      return fail(dev.status());
+    Expected<double> bw = bench::copyBandwidth(**dev, 1ULL << 30);
+    if (!bw.ok())
+      return fail(bw.status());
+    copyGBs = *bw;
+    std::printf("device: %s; device-to-device copy %.0f GB/s (read + write); "
+                "weights %s\n\n",
+                (*dev)->name().c_str(), copyGBs, dtypeName(dtype));
+  }
+  std::printf("| shape | batch | graphs | decode tok/s | step | weight MB | "
+              "roofline steps/s | steps/s of roofline |\n"
+              "|---|---|---|---|---|---|---|---|\n");
+  const int steps = 256;
+  for (const std::string &shape : shapes) {
+    Expected<ModelConfig> config = stockModelConfig(shape);
+    if (!config.ok())
+      return fail(config.status());
+    const ModelWeights weights = makeRandomWeights(*config, 0);
+    const double bytes = weightBytes(*config, dtypeSize(dtype));
+    const double roofline = copyGBs * 1e9 / bytes;
+    for (bool graphs : {true, false}) {
+      CudaModelOptions options;
+      options.maxBatch = 16;
+      options.weightType = dtype;
+      options.useGraphs = graphs;
+      auto model = CudaModel::create(weights, options);
+      if (!model.ok())
+        return fail(model.status());
+      for (int64_t batch : {1, 16}) {
+        Expected<double> rate = decodeRate(**model, batch, steps);
+        if (!rate.ok())
+          return fail(rate.status());
+        const double stepUs = batch / *rate * 1e6;
+        std::printf("| %s | %lld | %s | %.0f | %.1f us | %.1f | %.0f | %.0f%% "
+                    "|\n",
+                    shape.c_str(), static_cast<long long>(batch),
+                    graphs ? "yes" : "no", *rate, stepUs, bytes / 1e6, roofline,
+                    100.0 * (1e6 / stepUs) / roofline);
+      }
+    }
+  }
+  return 0;
+}
