@@ -1,10 +1,17 @@
 // Google Benchmark of the CPU kernels (runtime/src/cpu/kernels.h), each next
 // to its plain scalar loop (scalar_kernels.h) on the same inputs in the same
-// run, at the channel counts of Mamba-130m and 2.8b. Before a case is timed,
-// both versions run once on identical inputs and the run aborts if they
-// disagree, so the comparison is between equal results.
+// run, at the channel counts of Mamba-130m and 2.8b. Built with the Halide
+// backend, the scan, conv and rmsnorm also run as AOT Halide kernels (one
+// thread, as the others). Before a case is timed, every version runs once on
+// identical inputs and the run aborts if they disagree, so the comparison
+// is between equal results.
 #include "kernels.h"
 #include "scalar_kernels.h"
+
+#ifdef MAMBA_BENCH_HALIDE
+#include "HalideKernels.h"
+#include "halide_kernels.h"
+#endif
 
 #include "mamba/thread_pool.h"
 
@@ -58,11 +65,89 @@ double relativeError(const float *got, const float *want, size_t n) {
 }
 
 /// One kernel at one shape and sequence length, with its inputs.
+#ifdef MAMBA_BENCH_HALIDE
+/// The Halide kernels of the benchmark, compiled (or found in the kernel
+/// cache) at start-up.
+struct HalideKernels {
+  std::unique_ptr<cpu::HalideKernelLibrary> library;
+  cpu::HalideKernel scan, conv, rmsnorm;
+};
+HalideKernels &halideKernels() {
+  static HalideKernels k;
+  return k;
+}
+
+void runHalide(const cpu::HalideKernel &k,
+               const std::vector<cpu::TensorView> &args) {
+  Status st = k.run(args);
+  if (!st.ok()) {
+    std::fprintf(stderr, "cpu_kernels_bench: error: %s\n",
+                 st.message().c_str());
+    std::abort();
+  }
+}
+
+/// Compiles the library (a cache miss the first time), then asks again to
+/// time a cache hit, and loads it.
+bool loadHalideKernels() {
+  using namespace mamba::halide;
+  KernelDesc scan;
+  scan.kind = KernelKind::SelectiveScan;
+  scan.name = "bench_selective_scan";
+  scan.dState = kDState;
+  scan.deltaSoftplus = scan.hasD = scan.hasZ = scan.hasDeltaBias =
+      scan.hasInitialState = true;
+  KernelDesc conv;
+  conv.kind = KernelKind::CausalConv1d;
+  conv.name = "bench_conv1d_silu";
+  conv.width = kDConv;
+  conv.hasBias = conv.silu = conv.hasState = true;
+  KernelDesc norm;
+  norm.kind = KernelKind::RMSNorm;
+  norm.name = "bench_rmsnorm";
+  norm.eps = kEps;
+  std::vector<KernelDesc> descs{scan, conv, norm};
+  auto first = compileKernelLibrary(descs);
+  if (!first.ok()) {
+    std::fprintf(stderr, "cpu_kernels_bench: error: %s\n",
+                 first.error().message().c_str());
+    return false;
+  }
+  auto second = compileKernelLibrary(descs);
+  std::fprintf(stderr,
+               "halide: kernel library %s\n  first call: %s in %.3f s\n"
+               "  second call: %s in %.6f s\n",
+               first->path.c_str(), first->cacheHit ? "cache hit" : "compiled",
+               first->seconds,
+               second.ok() && second->cacheHit ? "cache hit" : "compiled",
+               second.ok() ? second->seconds : -1.0);
+  auto lib = cpu::HalideKernelLibrary::open(first->path);
+  if (!lib.ok()) {
+    std::fprintf(stderr, "cpu_kernels_bench: error: %s\n",
+                 lib.error().message().c_str());
+    return false;
+  }
+  HalideKernels &k = halideKernels();
+  k.library = std::make_unique<cpu::HalideKernelLibrary>(std::move(*lib));
+  // One thread, as the hand-written and scalar versions here.
+  k.library->setThreads(1);
+  k.scan = *k.library->kernel(first->kernels[0].symbol);
+  k.conv = *k.library->kernel(first->kernels[1].symbol);
+  k.rmsnorm = *k.library->kernel(first->kernels[2].symbol);
+  return true;
+}
+#endif
+
 class Case {
 public:
   virtual ~Case() = default;
   virtual void runOptimized() = 0;
   virtual void runScalar() = 0;
+  /// The Halide kernel on the same inputs; false where there is none.
+  virtual bool hasHalide() const { return false; }
+  virtual void runHalide() {}
+  /// Worst relative error of the Halide kernel against the scalar loop.
+  virtual double verifyHalide() { return 0; }
   /// Runs both from identical inputs; the worst relative error of the
   /// outputs (and of the carried state where there is one).
   virtual double verify() = 0;
@@ -92,6 +177,20 @@ public:
   }
   double items() const override { return double(len_) * d_; }
   double bytes() const override { return 4.0 * (2.0 * len_ * d_ + d_); }
+#ifdef MAMBA_BENCH_HALIDE
+  bool hasHalide() const override { return true; }
+  void runHalide() override {
+    ::runHalide(halideKernels().rmsnorm,
+                {cpu::contiguousView(x_.data(), {len_, d_}),
+                 cpu::contiguousView(w_.data(), {d_}),
+                 cpu::contiguousView(y_.data(), {len_, d_})});
+  }
+  double verifyHalide() override {
+    runHalide();
+    runScalar();
+    return relativeError(y_.data(), yRef_.data(), y_.size());
+  }
+#endif
 
 private:
   int64_t len_, d_;
@@ -131,11 +230,34 @@ public:
     return 4.0 * (2.0 * len_ * e_ + (kDConv + 1) * e_ + 2.0 * kDConv * e_);
   }
   double flops() const override { return 2.0 * kDConv * len_ * e_; }
+#ifdef MAMBA_BENCH_HALIDE
+  bool hasHalide() const override { return true; }
+  void runHalide() override {
+    // State in and out are separate buffers: the kernel does not update
+    // in place.
+    stateOut_.resize(state_.size());
+    ::runHalide(halideKernels().conv,
+                {cpu::makeView(x_.data(), {1, e_, len_}, {len_ * e_, 1, e_}),
+                 cpu::contiguousView(w_.data(), {e_, kDConv}),
+                 cpu::contiguousView(bias_.data(), {e_}),
+                 cpu::contiguousView(state_.data(), {1, e_, kDConv}),
+                 cpu::makeView(out_.data(), {1, e_, len_}, {len_ * e_, 1, e_}),
+                 cpu::contiguousView(stateOut_.data(), {1, e_, kDConv})});
+  }
+  double verifyHalide() override {
+    state_ = stateRef_ = state0_;
+    runHalide();
+    runScalar();
+    return std::max(
+        relativeError(out_.data(), outRef_.data(), out_.size()),
+        relativeError(stateOut_.data(), stateRef_.data(), stateRef_.size()));
+  }
+#endif
 
 private:
   int64_t len_, e_;
   std::vector<float> x_, w_, wT_, bias_, state0_, state_, stateRef_, out_,
-      outRef_;
+      outRef_, stateOut_;
 };
 
 class ScanCase : public Case {
@@ -181,6 +303,39 @@ public:
   }
   // exp, two multiply-adds and the readout per state element.
   double flops() const override { return 6.0 * len_ * e_ * kDState; }
+#ifdef MAMBA_BENCH_HALIDE
+  bool hasHalide() const override { return true; }
+  void runHalide() override {
+    // The same tensors as views: token-major [len, e] is [1, e, len] with
+    // channel stride 1; B and C interleaved in one [len, 2n] matrix.
+    auto seq = [&](float *p) {
+      return cpu::makeView(p, {1, e_, len_}, {len_ * e_, 1, e_});
+    };
+    auto bc = [&](float *p) {
+      return cpu::makeView(p, {1, kDState, len_},
+                           {len_ * 2 * kDState, 1, 2 * kDState});
+    };
+    stateOut_.resize(state_.size());
+    ::runHalide(halideKernels().scan,
+                {seq(x_.data()), seq(delta0_.data()),
+                 cpu::contiguousView(a_.data(), {e_, kDState}), bc(bc_.data()),
+                 bc(bc_.data() + kDState), cpu::contiguousView(d_.data(), {e_}),
+                 seq(z_.data()), cpu::contiguousView(dtBias_.data(), {e_}),
+                 cpu::contiguousView(state_.data(), {1, e_, kDState}),
+                 seq(y_.data()),
+                 cpu::contiguousView(stateOut_.data(), {1, e_, kDState})});
+  }
+  double verifyHalide() override {
+    deltaRef_ = delta0_;
+    std::fill(state_.begin(), state_.end(), 0.0f);
+    std::fill(stateRef_.begin(), stateRef_.end(), 0.0f);
+    runHalide();
+    runScalar();
+    return std::max(
+        relativeError(y_.data(), yRef_.data(), y_.size()),
+        relativeError(stateOut_.data(), stateRef_.data(), stateRef_.size()));
+  }
+#endif
 
 private:
   cpu::ScanArgs args(std::vector<float> &delta, std::vector<float> &state,
@@ -206,7 +361,7 @@ private:
   // converges to the fixed point dt = softplus(dt + bias), a realistic dt.
   int64_t len_, e_;
   std::vector<float> x_, delta0_, z_, bc_, a_, d_, dtBias_, delta_, deltaRef_,
-      state_, stateRef_, y_, yRef_;
+      state_, stateRef_, y_, yRef_, stateOut_;
 };
 
 /// The model's in_proj: [len, d] x [2e, d]^T through cpu::linear on a pool
@@ -300,18 +455,45 @@ Case &currentCase(Kernel k, const Shape &s, int64_t len) {
                    key.c_str(), err, kTolerance);
       std::abort();
     }
+    if (current->hasHalide()) {
+      const double herr = current->verifyHalide();
+      std::fprintf(stderr, "verified %s: halide vs scalar max rel err %.2e\n",
+                   key.c_str(), herr);
+      if (!(herr <= kTolerance)) {
+        std::fprintf(stderr,
+                     "cpu_kernels_bench: error: %s: halide and scalar "
+                     "outputs differ (%.3e > %.0e)\n",
+                     key.c_str(), herr, kTolerance);
+        std::abort();
+      }
+    }
   }
   return *current;
 }
 
+enum class Version { Optimized, Scalar, Halide };
+const char *versionName(Version v) {
+  switch (v) {
+  case Version::Optimized:
+    return "optimized";
+  case Version::Scalar:
+    return "scalar";
+  case Version::Halide:
+    return "halide";
+  }
+  return "?";
+}
+
 void runBenchmark(benchmark::State &state, Kernel k, Shape s, int64_t len,
-                  bool optimized) {
+                  Version version) {
   Case &c = currentCase(k, s, len);
   for (auto _ : state) {
-    if (optimized)
+    if (version == Version::Optimized)
       c.runOptimized();
-    else
+    else if (version == Version::Scalar)
       c.runScalar();
+    else
+      c.runHalide();
     benchmark::ClobberMemory();
   }
   const double iters = static_cast<double>(state.iterations());
@@ -322,11 +504,16 @@ void runBenchmark(benchmark::State &state, Kernel k, Shape s, int64_t len,
         benchmark::Counter(c.flops() * iters, benchmark::Counter::kIsRate);
 }
 
-void registerAll() {
+void registerAll(bool withHalide) {
   for (Kernel k : {Kernel::Scan, Kernel::Conv, Kernel::Rmsnorm, Kernel::Linear})
     for (const Shape &s : kShapes)
       for (int64_t len : kSeqLens)
-        for (bool optimized : {true, false}) {
+        for (Version version :
+             {Version::Optimized, Version::Halide, Version::Scalar}) {
+          if (version == Version::Halide &&
+              (!withHalide || k == Kernel::Linear))
+            continue;
+          const bool optimized = version != Version::Scalar;
           // A naive product of 4096 x 2560 by 10240 x 2560 takes minutes per
           // iteration; its cost per row equals that at 512 rows.
           const bool hugeScalar = k == Kernel::Linear && !optimized &&
@@ -335,9 +522,9 @@ void registerAll() {
             continue;
           std::string name = std::string(kernelName(k)) + "/" + s.name +
                              "/len:" + std::to_string(len) + "/" +
-                             (optimized ? "optimized" : "scalar");
+                             versionName(version);
           auto *b = benchmark::RegisterBenchmark(name.c_str(), runBenchmark, k,
-                                                 s, len, optimized);
+                                                 s, len, version);
           b->Unit(benchmark::kMicrosecond);
           // The naive 130m product at 4096 rows takes ~10 s per iteration.
           if (k == Kernel::Linear && !optimized && len == 4096)
@@ -352,7 +539,13 @@ int main(int argc, char **argv) {
   // One thread, as the model runs BLAS inside its own pool.
   openblas_set_num_threads(1);
 #endif
-  registerAll();
+#ifdef MAMBA_BENCH_HALIDE
+  if (!loadHalideKernels())
+    return 1;
+  registerAll(true);
+#else
+  registerAll(false);
+#endif
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 1;

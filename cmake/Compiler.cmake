@@ -18,7 +18,16 @@ include_directories(SYSTEM ${LLVM_INCLUDE_DIRS} ${MLIR_INCLUDE_DIRS})
 link_directories(${LLVM_BUILD_LIBRARY_DIR})
 add_definitions(${LLVM_DEFINITIONS})
 
-find_package(Halide14 QUIET)
+# Debian installs Halide 14's package config as Halide14/HalideConfig.cmake.
+# It loads LLVM 14's package config, which would overwrite the LLVM_*
+# variables of MLIR 22 (versions, paths): a function scope keeps them.
+function(mamba_find_halide)
+  find_package(Halide 14.0.0 EXACT QUIET CONFIG
+    HINTS /usr/lib/x86_64-linux-gnu/cmake/Halide14
+          /usr/lib/x86_64-linux-gnu/cmake/HalideHelpers14)
+  set(Halide14_FOUND ${Halide_FOUND} PARENT_SCOPE)
+endfunction()
+mamba_find_halide()
 if(Halide14_FOUND)
   message(STATUS "Found Halide 14")
 else()

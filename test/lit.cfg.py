@@ -30,6 +30,10 @@ llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["mamba-opt", "mamba-compile", "mamba-run"],
                                    [config.mamba_tools_dir])
 
+# The Halide CPU backend (--ssm-to-halide) exists when Halide 14 was found.
+if config.have_halide:
+    config.available_features.add("halide")
+
 # Tests that compile emitted CUDA with NVRTC need the CUDA toolkit (no GPU).
 if config.have_nvrtc:
     config.available_features.add("nvrtc")

@@ -16,6 +16,12 @@ if(TARGET nvrtc-compile)
 else()
   set(MAMBA_HAVE_NVRTC 0)
 endif()
+# The Halide backend's tests need mamba-opt built with Halide.
+if(TARGET MambaHalideKernels)
+  set(MAMBA_HAVE_HALIDE 1)
+else()
+  set(MAMBA_HAVE_HALIDE 0)
+endif()
 configure_file(${CMAKE_CURRENT_SOURCE_DIR}/lit.site.cfg.py.in
                ${CMAKE_CURRENT_BINARY_DIR}/lit.site.cfg.py @ONLY)
 

@@ -33,4 +33,36 @@ def SSMToCUDA : Pass<"ssm-to-cuda", "::mlir::ModuleOp"> {
   ];
 }
 
+def SSMToHalide : Pass<"ssm-to-halide", "::mlir::ModuleOp"> {
+  let summary = "Describe (and optionally compile) the Halide CPU kernels";
+  let description = [{
+    Maps each op that has a Halide CPU kernel (`ssm.selective_scan`,
+    `ssm.causal_conv1d`, `ssm.rmsnorm`, `ssm.gate` with z, and the generic
+    `ssm.scan`, whose regions become Halide expressions) to a kernel
+    description, and prints per op the pipeline it becomes: a summary of
+    the algorithm and schedule, and Halide's loop nest. With `library`, the
+    descriptions are also compiled ahead of time into a shared library in
+    that kernel cache directory (a cache hit compiles nothing). Ops that
+    are not kernels yet (softplus, silu, discretize, skip) and region ops
+    Halide cannot express are errors. The IR is left unchanged.
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "File to write the descriptions to ('-' for stdout)">,
+    Option<"library", "library", "std::string", /*default=*/"\"\"",
+           "Kernel cache directory to compile the library into (none: "
+           "describe only)">,
+    Option<"vectorWidth", "vector-width", "int", /*default=*/"0",
+           "Lanes of the channel loops (0: the host's, 8 on AVX2)">,
+    Option<"channelTile", "channel-tile", "int", /*default=*/"0",
+           "Channels per parallel task (0: two vectors)">,
+    Option<"parallel", "parallel", "bool", /*default=*/"true",
+           "Run batch x channel tiles (rows) in parallel">,
+    Option<"timeChunk", "time-chunk", "int", /*default=*/"0",
+           "Time steps per chunk of the scans (0: whole sequence)">,
+    Option<"loopNest", "loop-nest", "bool", /*default=*/"true",
+           "Print Halide's loop nest of every pipeline">,
+  ];
+}
+
 #endif // SSM_CONVERSION_PASSES_TD
