@@ -261,9 +261,10 @@ FailureOr<Val> TensorOps::conv1d(const CallExpr &c, llvm::ArrayRef<Val> a) {
       return shapeError(c, 2, "a bias", formatDims({channels}), a[2].dims);
     bias = a[2].value;
   }
-  auto op = mlir::ssm::CausalConv1dOp::create(b, c.loc, a[0].value.getType(),
-                                              a[0].value, a[1].value, bias);
-  return Val::makeTensor(op, a[0].dims);
+  auto op = mlir::ssm::CausalConv1dOp::create(
+      b, c.loc, a[0].value.getType(), /*final_state=*/mlir::Type(), a[0].value,
+      a[1].value, bias, /*initial_state=*/mlir::Value());
+  return Val::makeTensor(op.getResult(), a[0].dims);
 }
 
 FailureOr<Val> TensorOps::elementwise(const CallExpr &c,

@@ -29,4 +29,50 @@ def SSMFuse : Pass<"ssm-fuse"> {
   let dependentDialects = ["::mlir::ssm::SSMDialect"];
 }
 
+def SSMSpecializeDecode : Pass<"ssm-specialize-decode", "::mlir::ModuleOp"> {
+  let summary = "Derive the stateful prefill and the one-token decode step";
+  let description = [{
+    From the model function (`function`, default `forward`: tokens
+    [batch, seqlen] -> logits) builds two functions next to it:
+
+    - `@prefill(tokens, states...) -> (logits, states...)`: the same graph
+      with every recurrent op's state made explicit, so a prompt can be fed
+      in chunks and a batch can continue from any prefix;
+    - `@decode_step(tokens: [batch, 1], states...) -> (logits, states...)`:
+      the same with `seqlen` fixed to 1.
+
+    The states are, in program order, one argument per `ssm.causal_conv1d`
+    (its window [batch, channels, width]) and per `ssm.selective_scan` /
+    `ssm.scan` (the state h, e.g. [batch, d_inner, d_state]). Each state
+    argument carries `ssm.state = "conv" | "ssm"` and the matching result
+    returns the updated state, so a caller feeds results back as the next
+    call's arguments. An op that already has a state is left as it is.
+  }];
+  let options = [
+    Option<"function", "function", "std::string", /*default=*/"\"forward\"",
+           "The model function to specialize">,
+  ];
+  let dependentDialects = ["::mlir::ssm::SSMDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def SSMPlan : Pass<"ssm-plan", "::mlir::ModuleOp"> {
+  let summary = "Write the execution plan of @prefill and @decode_step";
+  let description = [{
+    Plans the functions made by `--ssm-specialize-decode` for the runtime
+    (see docs/plan-format.md): weight bindings with load-time transforms,
+    state slots, scratch buffers reused across values whose lifetimes do not
+    overlap, and one kernel call per compute op; transposes, slices,
+    reshapes and casts become strided views. The plan (JSON) is written to
+    `output` (`-` for standard output); the IR is left unchanged. An op no
+    runtime kernel implements is an error at its location.
+  }];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "Where to write the plan ('-' for standard output)">,
+    Option<"modelName", "model-name", "std::string", /*default=*/"\"\"",
+           "The model name recorded in the plan">,
+  ];
+}
+
 #endif // SSM_TRANSFORMS_PASSES_TD

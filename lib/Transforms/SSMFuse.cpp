@@ -114,7 +114,8 @@ struct FuseConvSilu : OpRewritePattern<SiluOp> {
   LogicalResult matchAndRewrite(SiluOp silu,
                                 PatternRewriter &rewriter) const override {
     auto conv = silu.getInput().getDefiningOp<CausalConv1dOp>();
-    if (!conv || conv.getActivation() != Activation::none || !conv->hasOneUse())
+    if (!conv || conv.getActivation() != Activation::none ||
+        !conv.getResult().hasOneUse())
       return failure();
     rewriter.modifyOpInPlace(conv,
                              [&] { conv.setActivation(Activation::silu); });

@@ -1,7 +1,8 @@
 //===- mamba-compile.cpp - the model compiler driver ----------------------===//
 //
 // Reads a model spec (.ssm) or a Hugging Face model directory and prints
-// its syntax tree or its ssm IR.
+// its syntax tree, its ssm IR or its execution plan, or writes a package
+// the runtime runs without the compiler.
 //
 //===----------------------------------------------------------------------===//
 
@@ -9,6 +10,12 @@
 #include "Frontend/HFImport.h"
 #include "Frontend/MLIRGen.h"
 #include "Frontend/Sema.h"
+#include "Transforms/ExecutionPlan.h"
+#include "Transforms/Passes.h"
+#include "mamba/plan.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -35,16 +42,41 @@ cl::opt<std::string> input(cl::Positional, cl::Required,
                            cl::desc("<spec.ssm | hugging-face-model-dir>"),
                            cl::cat(category));
 
-enum class Emit { AST, MLIR };
-cl::opt<Emit>
-    emit("emit", cl::desc("What to print"), cl::init(Emit::MLIR),
-         cl::values(clEnumValN(Emit::AST, "ast", "the syntax tree of the spec"),
-                    clEnumValN(Emit::MLIR, "mlir", "the ssm IR of the model")),
-         cl::cat(category));
+enum class Emit { AST, MLIR, Optimized, Plan, Package };
+cl::opt<Emit> emit(
+    "emit", cl::desc("What to produce"), cl::init(Emit::MLIR),
+    cl::values(
+        clEnumValN(Emit::AST, "ast", "the syntax tree of the spec"),
+        clEnumValN(Emit::MLIR, "mlir", "the ssm IR of the model"),
+        clEnumValN(Emit::Optimized, "optimized-mlir",
+                   "the IR after fusion and decode specialization "
+                   "(@prefill, @decode_step)"),
+        clEnumValN(Emit::Plan, "plan",
+                   "the execution plan (JSON, docs/plan-format.md)"),
+        clEnumValN(Emit::Package, "package",
+                   "a model package directory (-o DIR): plan.json plus the "
+                   "weights and tokenizer when given, runnable by mamba-run "
+                   "without the compiler")),
+    cl::cat(category));
 
-cl::opt<std::string> output("o", cl::desc("Output file (default: stdout)"),
-                            cl::value_desc("file"), cl::init("-"),
+cl::opt<std::string> output("o",
+                            cl::desc("Output file, or the package directory "
+                                     "for --emit=package (default: stdout)"),
+                            cl::value_desc("path"), cl::init("-"),
                             cl::cat(category));
+
+cl::opt<std::string>
+    weightsFile("weights",
+                cl::desc("The weights (.safetensors) to put in a package "
+                         "(default: model.safetensors of a Hugging Face "
+                         "input directory)"),
+                cl::value_desc("file"), cl::cat(category));
+
+cl::opt<std::string>
+    tokenizerFile("tokenizer",
+                  cl::desc("The tokenizer.json to put in a package (default: "
+                           "the one of a Hugging Face input directory)"),
+                  cl::value_desc("file"), cl::cat(category));
 
 cl::opt<int64_t> batch("batch",
                        cl::desc("Fix the model's 'batch' dimension (default: "
@@ -62,7 +94,7 @@ cl::list<std::string>
                 cl::value_desc("dir"), cl::Prefix, cl::cat(category));
 
 const char *kOverview =
-    "mamba-compile: compile a Mamba model spec to ssm IR\n\n"
+    "mamba-compile: compile a Mamba model spec to ssm IR, a plan or a package\n\n"
     "  The input is a spec file (.ssm, see docs/spec-language.md) or a\n"
     "  Hugging Face model directory whose config.json has model_type\n"
     "  \"mamba\" or \"mamba2\". Imports are resolved relative to the\n"
@@ -85,6 +117,65 @@ std::string modelNameFrom(llvm::StringRef dir) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])))
     name = "m_" + name;
   return name;
+}
+
+/// Fusion and decode specialization: the IR the planner reads.
+mlir::LogicalResult optimize(mlir::ModuleOp module) {
+  mlir::PassManager pm(module->getContext());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::ssm::createSSMFuse());
+  pm.addPass(mlir::createCanonicalizerPass());
+  pm.addPass(mlir::createCSEPass());
+  pm.addPass(mlir::ssm::createSSMSpecializeDecode());
+  return pm.run(module);
+}
+
+/// Puts `from` into the package as `name`: a hard link when possible (the
+/// weights can be large), else a copy.
+int addToPackage(llvm::StringRef from, llvm::StringRef dir,
+                 llvm::StringRef name) {
+  llvm::SmallString<256> to(dir);
+  llvm::sys::path::append(to, name);
+  llvm::sys::fs::remove(to);
+  if (!llvm::sys::fs::create_hard_link(from, to))
+    return 0;
+  if (std::error_code ec = llvm::sys::fs::copy_file(from, to))
+    return fail("cannot copy '" + from + "' to '" + to + "': " + ec.message());
+  return 0;
+}
+
+int writePackage(const mamba::plan::Plan &plan) {
+  if (output == "-")
+    return fail("--emit=package needs -o DIR");
+  if (std::error_code ec = llvm::sys::fs::create_directories(output))
+    return fail("cannot create '" + output + "': " + ec.message());
+  std::string weights = weightsFile, tokenizer = tokenizerFile;
+  if (llvm::sys::fs::is_directory(input)) {
+    llvm::SmallString<256> p(input);
+    llvm::sys::path::append(p, "model.safetensors");
+    if (weights.empty() && llvm::sys::fs::exists(p))
+      weights = std::string(p);
+    p = input;
+    llvm::sys::path::append(p, "tokenizer.json");
+    if (tokenizer.empty() && llvm::sys::fs::exists(p))
+      tokenizer = std::string(p);
+  }
+  for (const std::string &f : {weights, tokenizer})
+    if (!f.empty() && !llvm::sys::fs::is_regular_file(f))
+      return fail("'" + f + "' is not a readable file");
+  if (!weights.empty() && addToPackage(weights, output, "model.safetensors"))
+    return 1;
+  if (!tokenizer.empty() && addToPackage(tokenizer, output, "tokenizer.json"))
+    return 1;
+  llvm::SmallString<256> planPath(output);
+  llvm::sys::path::append(planPath, "plan.json");
+  std::string error;
+  auto out = mlir::openOutputFile(planPath, &error);
+  if (!out)
+    return fail(error);
+  out->os() << mamba::plan::writePlan(plan);
+  out->keep();
+  return 0;
 }
 } // namespace
 
@@ -144,19 +235,54 @@ int main(int argc, char **argv) {
   if (failed(checkProgram(program)))
     return 1;
 
+  if (emit == Emit::AST || emit == Emit::MLIR) {
+    std::string error;
+    auto out = mlir::openOutputFile(output, &error);
+    if (!out)
+      return fail(error);
+    if (emit == Emit::AST) {
+      dumpAST(*program.main, out->os());
+    } else {
+      mlir::OwningOpRef<mlir::ModuleOp> module =
+          mlirGen(ctx, program, options);
+      if (!module)
+        return 1;
+      module->print(out->os());
+      out->os() << "\n";
+    }
+    out->keep();
+    return 0;
+  }
+
+  if (options.seqlen || options.batch)
+    return fail("--batch and --seqlen apply to --emit=mlir only: a plan "
+                "serves every batch size and sequence length");
+  mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(ctx, program, options);
+  if (!module || mlir::failed(optimize(*module)))
+    return 1;
+  if (emit == Emit::Optimized) {
+    std::string error;
+    auto out = mlir::openOutputFile(output, &error);
+    if (!out)
+      return fail(error);
+    module->print(out->os());
+    out->os() << "\n";
+    out->keep();
+    return 0;
+  }
+  mlir::FailureOr<mamba::plan::Plan> plan = mlir::ssm::buildExecutionPlan(
+      *module, modelNameFrom(llvm::sys::fs::is_directory(input)
+                                 ? llvm::StringRef(input)
+                                 : llvm::sys::path::stem(input)));
+  if (mlir::failed(plan))
+    return 1;
+  if (emit == Emit::Package)
+    return writePackage(*plan);
   std::string error;
   auto out = mlir::openOutputFile(output, &error);
   if (!out)
     return fail(error);
-  if (emit == Emit::AST) {
-    dumpAST(*program.main, out->os());
-  } else {
-    mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(ctx, program, options);
-    if (!module)
-      return 1;
-    module->print(out->os());
-    out->os() << "\n";
-  }
+  out->os() << mamba::plan::writePlan(*plan);
   out->keep();
   return 0;
 }

@@ -6,7 +6,13 @@
 #include "mamba/byte_tokenizer.h"
 #include "mamba/model_config.h"
 
+#include <cstdlib>
 #include <filesystem>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
 
 namespace fs = std::filesystem;
 
@@ -55,6 +61,93 @@ Expected<ModelWeights> weightsFor(const ModelConfig &config,
                                 "model.safetensors");
   return makeRandomWeights(config, *options.randomWeights);
 }
+/// mamba-compile: $MAMBA_COMPILE, else next to this executable, else PATH.
+std::string compilerPath() {
+  if (const char *env = std::getenv("MAMBA_COMPILE"); env && *env)
+    return env;
+  std::error_code ec;
+  fs::path self = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec && fs::exists(self.parent_path() / "mamba-compile"))
+    return (self.parent_path() / "mamba-compile").string();
+  return "mamba-compile";
+}
+
+/// Plans `spec` with mamba-compile into `planPath`; its diagnostics go to
+/// our stderr.
+Status planSpec(const std::string &spec, const std::string &planPath) {
+  std::string compiler = compilerPath();
+  std::vector<std::string> args = {compiler, spec, "--emit=plan", "-o",
+                                   planPath};
+  std::vector<char *> argv;
+  for (std::string &a : args)
+    argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  if (posix_spawnp(&pid, compiler.c_str(), nullptr, nullptr, argv.data(),
+                   environ) != 0)
+    return Status::error("cannot run '" + compiler + "' to plan '" + spec +
+                         "': build the compiler, set $MAMBA_COMPILE, or give "
+                         "a package made by mamba-compile --emit=package");
+  int status = 0;
+  if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+      WEXITSTATUS(status) != 0)
+    return Status::error("mamba-compile could not plan '" + spec +
+                         "' (its diagnostics are above)");
+  return Status::success();
+}
+
+/// A package directory (plan.json [+ model.safetensors, tokenizer.json]) or
+/// a spec, planned now.
+Expected<LoadedModel> loadPlanned(const RunOptions &options,
+                                  const std::string &model) {
+  LoadedModel loaded;
+  std::string packageDir;
+  Expected<plan::Plan> plan = Status::error("unreachable");
+  if (fs::is_directory(model)) {
+    packageDir = model;
+    plan = plan::readPlanFile((fs::path(model) / "plan.json").string());
+    loaded.description = model + " (package)";
+  } else {
+    if (!fs::is_regular_file(model))
+      return Status::error("'" + model + "': no such spec file");
+    char tmpl[] = "/tmp/mamba-run-plan-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0)
+      return Status::error("cannot create a temporary file for the plan");
+    close(fd);
+    Status s = planSpec(model, tmpl);
+    if (s.ok())
+      plan = plan::readPlanFile(tmpl);
+    std::remove(tmpl);
+    if (!s.ok())
+      return s;
+    loaded.description = model + " (spec)";
+  }
+  if (!plan.ok())
+    return plan.status();
+  loaded.plan = std::move(plan.value());
+
+  if (options.weights && options.randomWeights)
+    return Status::error("--weights and --random-weights exclude each other");
+  if (options.weights) {
+    loaded.planWeights = *options.weights;
+  } else if (!options.randomWeights) {
+    fs::path own = fs::path(packageDir) / "model.safetensors";
+    if (packageDir.empty() || !fs::exists(own))
+      return Status::error("'" + model +
+                           "' has no weights: pass --weights FILE."
+                           "safetensors or --random-weights SEED");
+    loaded.planWeights = own.string();
+  } else {
+    loaded.description += ", random weights (seed " +
+                          std::to_string(*options.randomWeights) + ")";
+  }
+  auto tokenizer = pickTokenizer(options, packageDir, loaded.plan->vocabSize);
+  if (!tokenizer.ok())
+    return tokenizer.status();
+  loaded.tokenizer = std::move(tokenizer.value());
+  return loaded;
+}
 } // namespace
 
 Expected<LoadedModel> loadModel(const RunOptions &options) {
@@ -68,11 +161,9 @@ Expected<LoadedModel> loadModel(const RunOptions &options) {
       effective.randomWeights = 0;
   }
 
-  if (endsWith(model, ".ssm"))
-    return Status::error("'" + model +
-                         "': mamba-run does not read model specs (.ssm) yet; "
-                         "give a Hugging Face model directory, a config.json "
-                         "or a stock shape name");
+  if (endsWith(model, ".ssm") ||
+      (fs::is_directory(model) && fs::exists(fs::path(model) / "plan.json")))
+    return loadPlanned(options, model);
 
   Expected<ModelWeights> weights = Status::error("unreachable");
   if (fs::is_directory(model)) {

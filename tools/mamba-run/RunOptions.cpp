@@ -66,10 +66,14 @@ recurrent decoding, streaming the text as it is generated, then prints
 prefill and decode throughput and peak memory.
 
 MODEL is a Hugging Face model directory (config.json + model.safetensors,
-and tokenizer.json if it has one), a config.json file, or a stock shape
-name (mamba-130m, mamba-370m, mamba-790m, mamba-1.4b, mamba-2.8b) to use
-with --random-weights. Without MODEL, the embedded default model runs: the
-Mamba-1 130m shape with random weights (seed 0) and the GPT-NeoX tokenizer.
+and tokenizer.json if it has one), a config.json file, a stock shape name
+(mamba-130m, mamba-370m, mamba-790m, mamba-1.4b, mamba-2.8b) to use with
+--random-weights, a model package from `mamba-compile --emit=package`
+(a directory with plan.json), or a model spec (.ssm), which mamba-run
+plans with mamba-compile first (found next to mamba-run, or $MAMBA_COMPILE).
+Packages and specs run through the execution plan on the CPU. Without
+MODEL, the embedded default model runs: the Mamba-1 130m shape with random
+weights (seed 0) and the GPT-NeoX tokenizer.
 
 Input (one of):
   --prompt TEXT            text to encode with the model's tokenizer
@@ -86,6 +90,7 @@ Generation:
   --ignore-eos             keep generating after the end-of-text token
 Model:
   --random-weights SEED    deterministic random weights of MODEL's shape
+  --weights FILE           the .safetensors weights of a spec or package
   --tokenizer FILE         a Hugging Face tokenizer.json to use
 Execution:
   --device cpu|cuda        where the model runs (default cpu); cuda compiles
@@ -164,6 +169,8 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
         o.tokens = ids.value();
       } else if (isFlag({"--tokenizer"})) {
         o.tokenizer = text;
+      } else if (isFlag({"--weights"})) {
+        o.weights = text;
       } else if (isFlag({"--logits-out"})) {
         o.logitsOut = text;
       } else if (isFlag({"--device"})) {

@@ -14,12 +14,15 @@
 namespace mamba::run {
 
 struct RunOptions {
-  /// A Hugging Face model directory, a config.json, or a stock shape name
-  /// (mamba-130m, ...); empty means the embedded default model.
+  /// A Hugging Face model directory, a config.json, a stock shape name
+  /// (mamba-130m, ...), a package directory or a spec (.ssm); empty means
+  /// the embedded default model.
   std::string model;
   std::optional<std::string> prompt;
   std::optional<std::vector<int32_t>> tokens;
   std::optional<std::string> tokenizer;
+  /// The weights of a spec or package (default: the package's own).
+  std::optional<std::string> weights;
   int64_t newTokens = 32;
   int64_t batch = 1;
   int64_t prefillChunk = 256;

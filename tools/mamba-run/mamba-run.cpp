@@ -9,6 +9,7 @@
 #endif
 #include "mamba/generate.h"
 #include "mamba/npy.h"
+#include "mamba/plan_model.h"
 #include "mamba/process_memory.h"
 #include "mamba/token_stream.h"
 
@@ -123,6 +124,38 @@ int runGeneration(Model &model, const run::RunOptions &options,
   report(stats.value(), options, description, where, startRss);
   return 0;
 }
+/// A package or spec: PlanModel on the CPU.
+int runPlan(run::LoadedModel &loaded, const run::RunOptions &options,
+            const Tokenizer *tokenizer, const std::vector<TokenId> &prompt,
+            const std::string &description, int64_t startRss) {
+  if (options.device != "cpu")
+    return fail(Status::error("--device " + options.device +
+                              ": packages and specs run on the CPU for now; "
+                              "give a Hugging Face model directory or a "
+                              "stock shape to run on the GPU"));
+  CpuModelOptions modelOptions;
+  modelOptions.numThreads = options.threads;
+  modelOptions.maxBatch = options.batch;
+  modelOptions.maxChunk = options.prefillChunk;
+  Expected<std::unique_ptr<PlanModel>> model = Status::error("unreachable");
+  if (options.randomWeights) {
+    model = PlanModel::createRandom(std::move(*loaded.plan),
+                                    *options.randomWeights, modelOptions);
+  } else {
+    auto file = SafetensorsFile::open(loaded.planWeights);
+    if (!file.ok())
+      return fail(file.status());
+    model = PlanModel::create(std::move(*loaded.plan), file.value(),
+                              modelOptions);
+  }
+  if (!model.ok())
+    return fail(model.status());
+  const int threads = model.value()->numThreads();
+  return runGeneration(*model.value(), options, tokenizer, prompt, description,
+                       std::to_string(threads) + " thread" +
+                           (threads == 1 ? "" : "s") + ", execution plan",
+                       startRss);
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -148,6 +181,10 @@ int main(int argc, char **argv) {
   if (!prompt.ok())
     return fail(prompt.status());
   const std::string description = loaded.value().description;
+
+  if (loaded.value().plan)
+    return runPlan(loaded.value(), options, tokenizer, prompt.value(),
+                   description, startRss);
 
   if (options.device == "cuda") {
 #ifdef MAMBA_HAS_CUDA

@@ -124,6 +124,20 @@ LogicalResult CausalConv1dOp::verify() {
   if (failed(shapes.check("result", getResult().getType(),
                           {"batch", "channels", "seqlen"})))
     return failure();
+  if (bool(getInitialState()) != bool(getFinalState()))
+    return emitOpError() << "expected a 'final_state' result exactly when "
+                            "'state' is given";
+  if (getInitialState() &&
+      (failed(shapes.check("state", getInitialState().getType(),
+                           {"batch", "channels", "width"})) ||
+       failed(shapes.check("final_state", getFinalState().getType(),
+                           {"batch", "channels", "width"})) ||
+       failed(checkElementType(*this, "state", getInitialState().getType(),
+                               input.getElementType(), "input")) ||
+       failed(checkElementType(*this, "final_state",
+                               getFinalState().getType(),
+                               input.getElementType(), "input"))))
+    return failure();
   return checkElementType(*this, "result", getResult().getType(),
                           input.getElementType(), "input");
 }

@@ -121,12 +121,13 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
     int64_t width = op.getWeight().getType().getDimSize(1);
     if (failed(requireStatic(op, "the kernel width", width)) ||
         failed(requireF32(op, "weight", op.getWeight())) ||
-        failed(requireF32(op, "bias", op.getBias())))
+        failed(requireF32(op, "bias", op.getBias())) ||
+        failed(requireF32(op, "state", op.getInitialState())))
       return failure();
     d.width = static_cast<int>(width);
     d.hasBias = static_cast<bool>(op.getBias());
     d.silu = op.getActivation() == Activation::silu;
-    d.hasState = false;
+    d.hasState = static_cast<bool>(op.getInitialState());
     d.layout = cg::Layout::ChannelMajor;
     d.schedule = schedule();
     return add(op, cg::emitCausalConv1d(d));

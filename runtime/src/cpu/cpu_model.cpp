@@ -52,10 +52,7 @@ CpuModel::create(ModelWeights weights, const CpuModelOptions &options) {
     return Status::error("state_size " + std::to_string(c.dState) +
                          " exceeds the supported maximum of " +
                          std::to_string(cpu::kMaxScanState));
-#ifdef OPENBLAS_VERSION
-  // Parallelism comes from our pool, which calls BLAS on column slices.
-  openblas_set_num_threads(1);
-#endif
+  cpu::useSingleThreadedBlas();
   std::unique_ptr<CpuModel> model(new CpuModel(std::move(weights), options));
   const int64_t e = c.dInner(), n = c.dState, k = c.dConv;
   for (const LayerWeights &l : model->weights_.layers) {

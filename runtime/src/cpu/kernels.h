@@ -20,6 +20,11 @@ constexpr int64_t kMaxScanState = 256;
 void rmsnorm(const float *x, int64_t ldx, const float *weight, float eps,
              int64_t dim, float *y, int64_t ldy, int64_t begin, int64_t end);
 
+/// Makes BLAS run on the calling thread only: linear() gets its parallelism
+/// from our pool, and two thread pools on few cores fight. Call before the
+/// first linear().
+void useSingleThreadedBlas();
+
 /// y[m, n] = x[m, k] * w[n, k]^T (+ bias[n]) (+ y when accumulate), with
 /// the n columns split over the pool; BLAS runs single-threaded per slice.
 void linear(ThreadPool &pool, const float *x, int64_t ldx, const float *w,

@@ -19,6 +19,12 @@ constexpr int64_t kMaxGemvRows = 2;
 
 } // namespace
 
+void useSingleThreadedBlas() {
+#ifdef OPENBLAS_VERSION
+  openblas_set_num_threads(1);
+#endif
+}
+
 void linear(ThreadPool &pool, const float *x, int64_t ldx, const float *w,
             const float *bias, float *y, int64_t ldy, int64_t m, int64_t n,
             int64_t k, bool accumulate) {

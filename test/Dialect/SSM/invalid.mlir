@@ -177,6 +177,30 @@ func.func @conv_width(%x: tensor<2x32x8xf32>, %w: tensor<32x0xf32>) {
 
 // -----
 
+func.func @conv_state_shape(%x: tensor<2x32x8xf32>, %w: tensor<32x4xf32>, %s: tensor<2x32x3xf32>) {
+  // expected-error @+1 {{expected 'state' to have shape [batch, channels, width] = [2, 32, 4], got [2, 32, 3]}}
+  %0, %1 = ssm.causal_conv1d %x, %w state(%s : tensor<2x32x3xf32>) : tensor<2x32x8xf32>, tensor<32x4xf32> -> tensor<2x32x8xf32>, tensor<2x32x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv_state_without_result(%x: tensor<2x32x8xf32>, %w: tensor<32x4xf32>, %s: tensor<2x32x4xf32>) {
+  // expected-error @+1 {{expected a 'final_state' result exactly when 'state' is given}}
+  %0 = ssm.causal_conv1d %x, %w state(%s : tensor<2x32x4xf32>) : tensor<2x32x8xf32>, tensor<32x4xf32> -> tensor<2x32x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv_final_state_type(%x: tensor<2x32x8xf32>, %w: tensor<32x4xf32>, %s: tensor<2x32x4xf32>) {
+  // expected-error @+1 {{expected 'final_state' to have shape [batch, channels, width] = [2, 32, 4], got [2, 16, 4]}}
+  %0, %1 = ssm.causal_conv1d %x, %w state(%s : tensor<2x32x4xf32>) : tensor<2x32x8xf32>, tensor<32x4xf32> -> tensor<2x32x8xf32>, tensor<2x16x4xf32>
+  return
+}
+
+// -----
+
 func.func @conv_result(%x: tensor<2x32x8xf32>, %w: tensor<32x4xf32>) {
   // expected-error @+1 {{expected 'result' to have shape [batch, channels, seqlen] = [2, 32, 8], got [2, 32, 5]}}
   %0 = ssm.causal_conv1d %x, %w : tensor<2x32x8xf32>, tensor<32x4xf32> -> tensor<2x32x5xf32>

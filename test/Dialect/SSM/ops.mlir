@@ -50,6 +50,15 @@ func.func @causal_conv1d(%x: tensor<2x32x8xf32>, %w: tensor<32x4xf32>, %b: tenso
   return %0, %1 : tensor<2x32x8xf32>, tensor<2x32x8xf32>
 }
 
+// CHECK-LABEL: func.func @causal_conv1d_state
+// CHECK-NEXT: ssm.causal_conv1d %{{.*}}, %{{.*}} state(%{{.*}} : tensor<2x32x4xf32>) : tensor<2x32x1xf32>, tensor<32x4xf32> -> tensor<2x32x1xf32>, tensor<2x32x4xf32>
+// CHECK-NEXT: ssm.causal_conv1d %{{.*}}, %{{.*}}, %{{.*}} state(%{{.*}} : tensor<?x32x4xf32>) activation = silu : tensor<?x32x?xf32>, tensor<32x4xf32>, tensor<32xf32> -> tensor<?x32x?xf32>, tensor<?x32x4xf32>
+func.func @causal_conv1d_state(%x: tensor<2x32x1xf32>, %w: tensor<32x4xf32>, %b: tensor<32xf32>, %s: tensor<2x32x4xf32>, %xd: tensor<?x32x?xf32>, %sd: tensor<?x32x4xf32>) {
+  %0, %1 = ssm.causal_conv1d %x, %w state(%s : tensor<2x32x4xf32>) : tensor<2x32x1xf32>, tensor<32x4xf32> -> tensor<2x32x1xf32>, tensor<2x32x4xf32>
+  %2, %3 = ssm.causal_conv1d %xd, %w, %b state(%sd : tensor<?x32x4xf32>) activation = silu : tensor<?x32x?xf32>, tensor<32x4xf32>, tensor<32xf32> -> tensor<?x32x?xf32>, tensor<?x32x4xf32>
+  return
+}
+
 // CHECK-LABEL: func.func @elementwise
 // CHECK-NEXT: ssm.softplus %{{.*}} : tensor<2x32x8xf32>
 // CHECK-NEXT: ssm.silu %{{.*}} : tensor<2x32x8xf32>

@@ -99,7 +99,8 @@ def SSM_LinearOp : SSM_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
-def SSM_CausalConv1dOp : SSM_Op<"causal_conv1d", [Pure]> {
+def SSM_CausalConv1dOp : SSM_Op<"causal_conv1d",
+    [Pure, AttrSizedOperandSegments]> {
   let summary = "causal depthwise 1-D convolution over time";
   let description = [{
     For input [batch, channels, seqlen] and weight [channels, width]:
@@ -107,20 +108,35 @@ def SSM_CausalConv1dOp : SSM_Op<"causal_conv1d", [Pure]> {
     with zeros before the first step. The kernel width comes from the weight.
     `activation` fuses an activation into the output (`none` or `silu`).
 
+    With `state(%s)` (the conv state [batch, channels, width]: the last
+    `width` inputs seen, oldest first) the steps before `t = 0` read the state
+    instead of zeros, and the op also returns the new state: the last `width`
+    inputs of the state followed by `input`. This is how a long prompt is
+    processed in chunks and how the one-token decode step carries its window.
+
     ```mlir
     %c = ssm.causal_conv1d %x, %w, %b activation = silu
         : tensor<2x1536x64xf32>, tensor<1536x4xf32>, tensor<1536xf32>
         -> tensor<2x1536x64xf32>
+    %y, %s1 = ssm.causal_conv1d %x1, %w, %b
+        state(%s0 : tensor<2x1536x4xf32>) activation = silu
+        : tensor<2x1536x1xf32>, tensor<1536x4xf32>, tensor<1536xf32>
+        -> tensor<2x1536x1xf32>, tensor<2x1536x4xf32>
     ```
   }];
   let arguments = (ins SSM_FloatTensor:$input, SSM_FloatTensor:$weight,
                        Optional<SSM_FloatTensor>:$bias,
+                       Optional<SSM_FloatTensor>:$initial_state,
                        DefaultValuedAttr<SSM_ActivationAttr,
                                          "::mlir::ssm::Activation::none">:$activation);
-  let results = (outs SSM_FloatTensor:$result);
+  let results = (outs SSM_FloatTensor:$result,
+                      Optional<SSM_FloatTensor>:$final_state);
   let assemblyFormat = [{
-    $input `,` $weight (`,` $bias^)? (`activation` `=` `` $activation^)? attr-dict
-    `:` type($input) `,` type($weight) (`,` type($bias)^)? `->` type($result)
+    $input `,` $weight (`,` $bias^)?
+    (`state` `(` $initial_state^ `:` type($initial_state) `)`)?
+    (`activation` `=` `` $activation^)? attr-dict
+    `:` type($input) `,` type($weight) (`,` type($bias)^)?
+    `->` type($result) (`,` type($final_state)^)?
   }];
   let hasVerifier = 1;
 }

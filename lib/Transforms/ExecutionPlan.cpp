@@ -1,0 +1,748 @@
+//===- ExecutionPlan.cpp - from ssm IR to the runtime's plan --------------===//
+//
+// Symbolic shapes (polynomials in batch and seqlen), views for layout ops,
+// one kernel call per compute op, then buffer slots by liveness.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Transforms/ExecutionPlan.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "ssm/IR/SSMOps.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+
+using namespace mlir;
+using namespace mlir::ssm;
+namespace mp = mamba::plan;
+using mp::Expr;
+
+namespace {
+/// The planner's picture of one SSA tensor: a view, and for scratch
+/// storage the fresh value ("root") it aliases.
+struct Tensor {
+  mp::View view;
+  int root = -1;
+  bool empty = false; // tensor.empty: a shape without storage
+};
+
+/// A value that needs scratch storage of its own.
+struct Root {
+  Expr size;
+  int def = 0;
+  int lastUse = 0;
+};
+
+/// Contiguous strides for `shape` laid out with `order` (outermost first).
+std::vector<Expr> stridesFor(const std::vector<Expr> &shape,
+                             ArrayRef<int64_t> order) {
+  std::vector<Expr> strides(shape.size());
+  Expr stride(1);
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    strides[*it] = stride;
+    stride = stride * shape[*it];
+  }
+  return strides;
+}
+
+Expr product(const std::vector<Expr> &shape) {
+  Expr p(1);
+  for (const Expr &d : shape)
+    p = p * d;
+  return p;
+}
+
+mp::Attr stringAttr(StringRef s) {
+  mp::Attr a;
+  a.isString = true;
+  a.text = s.str();
+  return a;
+}
+
+/// The shortest decimal that reads back as `v` in float: an f32 attribute
+/// written as 1e-5, not as its binary value 9.99999974737875e-06.
+double shortestDecimal(float v) {
+  char buf[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(v));
+    if (std::strtof(buf, nullptr) == v)
+      break;
+  }
+  return std::strtod(buf, nullptr);
+}
+
+mp::Attr numberAttr(double v) {
+  mp::Attr a;
+  a.number = v;
+  return a;
+}
+
+class FunctionPlanner {
+public:
+  FunctionPlanner(mp::Plan &plan, std::vector<Expr> &slots, func::FuncOp fn,
+                  bool decode)
+      : plan_(plan), slots_(slots), fn_(fn), decode_(decode) {}
+
+  LogicalResult run();
+
+private:
+  LogicalResult bindArguments();
+  LogicalResult planOp(Operation *op);
+  LogicalResult planReturn(func::ReturnOp ret);
+  void assignSlots();
+  void markLogitsTail();
+
+  /// The symbolic size of dim `i` of a ranked type, or failure for a
+  /// dynamic dim no rule could derive.
+  std::vector<Expr> staticShape(Operation *op, ShapedType type);
+  FailureOr<Tensor *> lookup(Operation *op, Value v);
+  FailureOr<Expr> index(Operation *op, Value v);
+
+  mp::Step &newStep(Operation *op, StringRef kernel) {
+    fn_plan_.steps.emplace_back();
+    stepRoots_.emplace_back();
+    mp::Step &s = fn_plan_.steps.back();
+    s.kernel = kernel.str();
+    s.origin = op->getName().getStringRef().str();
+    return s;
+  }
+  LogicalResult use(Operation *op, StringRef name, Value v);
+  /// A fresh scratch value for `v` with the given shape and layout.
+  void define(StringRef name, Value v, std::vector<Expr> shape,
+              ArrayRef<int64_t> order);
+  void defineLike(StringRef name, Value v, const Tensor &like);
+  /// `v` is the in-place update of the state `stateArg` (a use).
+  LogicalResult defineState(Operation *op, Value v, Value stateArg);
+
+  LogicalResult weightTransform(Operation *op, Value in, Value out,
+                                StringRef transform);
+  LogicalResult elementwise(Operation *op, StringRef kernel);
+
+  mp::Plan &plan_;
+  std::vector<Expr> &slots_;
+  func::FuncOp fn_;
+  bool decode_;
+  mp::Function fn_plan_;
+  DenseMap<Value, Tensor> tensors_;
+  DenseMap<Value, Expr> indices_;
+  std::vector<Root> roots_;
+  std::vector<std::vector<int>> stepRoots_;
+  DenseMap<Value, int64_t> stateArgs_; // block argument -> state slot
+};
+
+std::vector<Expr> FunctionPlanner::staticShape(Operation *, ShapedType type) {
+  std::vector<Expr> shape;
+  for (int64_t d : type.getShape())
+    shape.push_back(Expr(ShapedType::isDynamic(d) ? -1 : d));
+  return shape;
+}
+
+FailureOr<Tensor *> FunctionPlanner::lookup(Operation *op, Value v) {
+  auto it = tensors_.find(v);
+  if (it == tensors_.end() || it->second.empty) {
+    op->emitOpError() << "cannot be planned: operand has no storage the "
+                         "planner knows (produced by an op it skipped)";
+    return failure();
+  }
+  return &it->second;
+}
+
+FailureOr<Expr> FunctionPlanner::index(Operation *op, Value v) {
+  auto it = indices_.find(v);
+  if (it == indices_.end()) {
+    op->emitOpError() << "cannot be planned: a size is not a constant or "
+                         "a tensor.dim of a planned tensor";
+    return failure();
+  }
+  return it->second;
+}
+
+LogicalResult FunctionPlanner::use(Operation *op, StringRef name, Value v) {
+  FailureOr<Tensor *> t = lookup(op, v);
+  if (failed(t))
+    return failure();
+  fn_plan_.steps.back().args.emplace_back(name.str(), (*t)->view);
+  if ((*t)->root >= 0)
+    stepRoots_.back().push_back((*t)->root);
+  return success();
+}
+
+void FunctionPlanner::define(StringRef name, Value v, std::vector<Expr> shape,
+                             ArrayRef<int64_t> order) {
+  Tensor t;
+  t.root = static_cast<int>(roots_.size());
+  t.view.space = mp::Space::Buffer;
+  t.view.index = t.root; // a root id until assignSlots()
+  t.view.strides = stridesFor(shape, order);
+  Root r;
+  r.size = product(shape);
+  r.def = r.lastUse = static_cast<int>(fn_plan_.steps.size()) - 1;
+  t.view.shape = std::move(shape);
+  roots_.push_back(r);
+  fn_plan_.steps.back().args.emplace_back(name.str(), t.view);
+  stepRoots_.back().push_back(t.root);
+  tensors_[v] = std::move(t);
+}
+
+void FunctionPlanner::defineLike(StringRef name, Value v, const Tensor &like) {
+  // Keep the operand's dimension order so elementwise chains stay in one
+  // physical layout.
+  SmallVector<int64_t> order(like.view.shape.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<Expr> strides = like.view.strides;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    const Expr &sa = strides[a], &sb = strides[b];
+    // Larger strides outside; symbolic strides count as larger.
+    if (sa.isConstant() != sb.isConstant())
+      return !sa.isConstant();
+    return sa.isConstant() && sa.constant() > sb.constant();
+  });
+  define(name, v, like.view.shape, order);
+}
+
+LogicalResult FunctionPlanner::defineState(Operation *op, Value v,
+                                           Value stateArg) {
+  auto it = stateArgs_.find(stateArg);
+  if (it == stateArgs_.end())
+    return op->emitOpError() << "cannot be planned: its state must be a "
+                                "state argument of the function (run "
+                                "--ssm-specialize-decode)";
+  if (failed(use(op, "state", stateArg)))
+    return failure();
+  tensors_[v] = tensors_[stateArg];
+  return success();
+}
+
+LogicalResult FunctionPlanner::bindArguments() {
+  if (fn_.getNumArguments() == 0)
+    return fn_.emitOpError() << "expected the tokens as first argument";
+  auto tokens = dyn_cast<RankedTensorType>(fn_.getArgument(0).getType());
+  if (!tokens || tokens.getRank() != 2 ||
+      !tokens.getElementType().isInteger(32))
+    return fn_.emitOpError()
+           << "expected the first argument to be the tokens, tensor<[batch, "
+              "seqlen]xi32>";
+  if (!tokens.isDynamicDim(0))
+    return fn_.emitOpError() << "expected a dynamic batch size (the runtime "
+                                "picks it), got "
+                             << tokens.getDimSize(0);
+  Expr seqlen = decode_ ? Expr(1) : Expr::seqlen();
+  if (decode_ && tokens.getDimSize(1) != 1)
+    return fn_.emitOpError() << "expected decode tokens [batch, 1]";
+  if (!decode_ && !tokens.isDynamicDim(1))
+    return fn_.emitOpError() << "expected a dynamic sequence length";
+  Tensor tok;
+  tok.view.space = mp::Space::Tokens;
+  tok.view.shape = {Expr::batch(), seqlen};
+  tok.view.strides = {seqlen, Expr(1)};
+  tensors_[fn_.getArgument(0)] = tok;
+
+  int64_t slot = 0;
+  for (unsigned i = 1; i < fn_.getNumArguments(); ++i, ++slot) {
+    auto kind = fn_.getArgAttrOfType<StringAttr>(i, "ssm.state");
+    auto type = dyn_cast<RankedTensorType>(fn_.getArgument(i).getType());
+    if (!kind || !type || !type.isDynamicDim(0) || type.getRank() < 2)
+      return fn_.emitOpError()
+             << "expected argument " << i
+             << " to be a state [batch, ...] marked {ssm.state = ...}";
+    mp::State state;
+    state.kind = kind.getValue().str();
+    for (int64_t d : type.getShape().drop_front()) {
+      if (ShapedType::isDynamic(d))
+        return fn_.emitOpError()
+               << "expected argument " << i
+               << " (a state) to have static sizes after the batch";
+      state.shape.push_back(d);
+    }
+    if (decode_) {
+      if (slot >= static_cast<int64_t>(plan_.states.size()) ||
+          plan_.states[slot].kind != state.kind ||
+          plan_.states[slot].shape != state.shape)
+        return fn_.emitOpError() << "state argument " << i
+                                 << " differs from @prefill's";
+    } else {
+      plan_.states.push_back(state);
+    }
+    Tensor t;
+    t.view.space = mp::Space::State;
+    t.view.index = slot;
+    t.view.shape.push_back(Expr::batch());
+    for (int64_t d : state.shape)
+      t.view.shape.push_back(Expr(d));
+    SmallVector<int64_t> order(t.view.shape.size());
+    std::iota(order.begin(), order.end(), 0);
+    t.view.strides = stridesFor(t.view.shape, order);
+    tensors_[fn_.getArgument(i)] = t;
+    stateArgs_[fn_.getArgument(i)] = slot;
+  }
+  if (decode_ && slot != static_cast<int64_t>(plan_.states.size()))
+    return fn_.emitOpError() << "expected " << plan_.states.size()
+                             << " states as in @prefill, got " << slot;
+  return success();
+}
+
+LogicalResult FunctionPlanner::weightTransform(Operation *op, Value in,
+                                               Value out, StringRef transform) {
+  FailureOr<Tensor *> t = lookup(op, in);
+  if (failed(t))
+    return failure();
+  const mp::View &v = (*t)->view;
+  mp::Weight w = plan_.weights[v.index];
+  w.transforms.push_back(transform.str());
+  int64_t idx = -1;
+  for (size_t i = 0; i < plan_.weights.size(); ++i)
+    if (plan_.weights[i].name == w.name &&
+        plan_.weights[i].transforms == w.transforms)
+      idx = static_cast<int64_t>(i);
+  if (idx < 0) {
+    idx = static_cast<int64_t>(plan_.weights.size());
+    plan_.weights.push_back(w);
+  }
+  Tensor r = **t;
+  r.view.index = idx;
+  tensors_[out] = r;
+  return success();
+}
+
+LogicalResult FunctionPlanner::elementwise(Operation *op, StringRef kernel) {
+  newStep(op, kernel);
+  static const char *names[] = {"a", "b", "c"};
+  for (unsigned i = 0; i < op->getNumOperands(); ++i)
+    if (failed(use(op, op->getNumOperands() == 1 ? "x" : names[i],
+                   op->getOperand(i))))
+      return failure();
+  defineLike("out", op->getResult(0), tensors_[op->getOperand(0)]);
+  return success();
+}
+
+LogicalResult FunctionPlanner::planOp(Operation *op) {
+  auto isWeight = [&](Value v) {
+    auto it = tensors_.find(v);
+    return it != tensors_.end() && !it->second.empty &&
+           it->second.view.space == mp::Space::Weight;
+  };
+  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
+      .Case([&](WeightOp w) -> LogicalResult {
+        auto type = cast<RankedTensorType>(w.getType());
+        if (!type.hasStaticShape() || !type.getElementType().isF32())
+          return w.emitOpError() << "cannot be planned: weights must have a "
+                                    "static shape and f32 type";
+        mp::Weight weight;
+        weight.name = w.getName().str();
+        weight.shape.assign(type.getShape().begin(), type.getShape().end());
+        int64_t idx = -1;
+        for (size_t i = 0; i < plan_.weights.size(); ++i)
+          if (plan_.weights[i].name == weight.name &&
+              plan_.weights[i].transforms.empty())
+            idx = static_cast<int64_t>(i);
+        if (idx < 0) {
+          idx = static_cast<int64_t>(plan_.weights.size());
+          plan_.weights.push_back(weight);
+        }
+        Tensor t;
+        t.view.space = mp::Space::Weight;
+        t.view.index = idx;
+        t.view.shape = staticShape(op, type);
+        SmallVector<int64_t> order(type.getRank());
+        std::iota(order.begin(), order.end(), 0);
+        t.view.strides = stridesFor(t.view.shape, order);
+        tensors_[w.getResult()] = t;
+        return success();
+      })
+      .Case([&](arith::ConstantOp c) -> LogicalResult {
+        if (auto i = dyn_cast<IntegerAttr>(c.getValue());
+            i && c.getType().isIndex()) {
+          indices_[c.getResult()] = Expr(i.getInt());
+          return success();
+        }
+        // Other constants are fine as long as nothing planned reads them.
+        return success();
+      })
+      .Case([&](tensor::DimOp d) -> LogicalResult {
+        FailureOr<Tensor *> t = lookup(op, d.getSource());
+        std::optional<int64_t> i = d.getConstantIndex();
+        if (failed(t) || !i || *i >= (int64_t)(*t)->view.shape.size())
+          return d.emitOpError() << "cannot be planned: needs a constant "
+                                    "dimension of a planned tensor";
+        indices_[d.getResult()] = (*t)->view.shape[*i];
+        return success();
+      })
+      .Case([&](tensor::EmptyOp e) -> LogicalResult {
+        Tensor t;
+        t.empty = true;
+        tensors_[e.getResult()] = t;
+        return success();
+      })
+      .Case([&](tensor::CastOp c) -> LogicalResult {
+        FailureOr<Tensor *> t = lookup(op, c.getSource());
+        if (failed(t))
+          return failure();
+        tensors_[c.getResult()] = **t;
+        return success();
+      })
+      .Case([&](linalg::TransposeOp t) -> LogicalResult {
+        FailureOr<Tensor *> in = lookup(op, t.getInput());
+        if (failed(in))
+          return failure();
+        Tensor r = **in;
+        ArrayRef<int64_t> perm = t.getPermutation();
+        for (size_t i = 0; i < perm.size(); ++i) {
+          r.view.shape[i] = (*in)->view.shape[perm[i]];
+          r.view.strides[i] = (*in)->view.strides[perm[i]];
+        }
+        tensors_[t.getResult()[0]] = r;
+        return success();
+      })
+      .Case([&](tensor::ExtractSliceOp s) -> LogicalResult {
+        FailureOr<Tensor *> in = lookup(op, s.getSource());
+        if (failed(in))
+          return failure();
+        Tensor r = **in;
+        SmallVector<OpFoldResult> offsets = s.getMixedOffsets(),
+                                  sizes = s.getMixedSizes(),
+                                  steps = s.getMixedStrides();
+        auto value = [&](OpFoldResult f) -> FailureOr<Expr> {
+          if (auto a = dyn_cast<Attribute>(f))
+            return Expr(cast<IntegerAttr>(a).getInt());
+          return index(op, cast<Value>(f));
+        };
+        llvm::SmallBitVector dropped = s.getDroppedDims();
+        r.view.shape.clear();
+        r.view.strides.clear();
+        for (size_t i = 0; i < offsets.size(); ++i) {
+          FailureOr<Expr> off = value(offsets[i]), size = value(sizes[i]),
+                          step = value(steps[i]);
+          if (failed(off) || failed(size) || failed(step))
+            return failure();
+          const Expr &stride = (*in)->view.strides[i];
+          r.view.offset = r.view.offset + *off * stride;
+          if (dropped.test(i))
+            continue;
+          r.view.shape.push_back(*size);
+          r.view.strides.push_back(stride * *step);
+        }
+        tensors_[s.getResult()] = r;
+        return success();
+      })
+      .Case([&](tensor::CollapseShapeOp c) -> LogicalResult {
+        FailureOr<Tensor *> in = lookup(op, c.getSrc());
+        if (failed(in))
+          return failure();
+        Tensor r = **in;
+        r.view.shape.clear();
+        r.view.strides.clear();
+        for (const ReassociationIndices &group :
+             c.getReassociationIndices()) {
+          Expr size(1);
+          for (size_t k = 0; k < group.size(); ++k) {
+            int64_t d = group[k];
+            size = size * (*in)->view.shape[d];
+            if (k + 1 < group.size() &&
+                (*in)->view.strides[d] !=
+                    (*in)->view.strides[group[k + 1]] *
+                        (*in)->view.shape[group[k + 1]])
+              return c.emitOpError() << "cannot be planned: collapses "
+                                        "dimensions that are not contiguous";
+          }
+          r.view.shape.push_back(size);
+          r.view.strides.push_back((*in)->view.strides[group.back()]);
+        }
+        tensors_[c.getResult()] = r;
+        return success();
+      })
+      .Case([&](math::ExpOp e) -> LogicalResult {
+        if (isWeight(e.getOperand()))
+          return weightTransform(op, e.getOperand(), e.getResult(), "exp");
+        return elementwise(op, "exp");
+      })
+      .Case([&](arith::NegFOp n) -> LogicalResult {
+        if (isWeight(n.getOperand()))
+          return weightTransform(op, n.getOperand(), n.getResult(), "neg");
+        return elementwise(op, "neg");
+      })
+      .Case([&](arith::AddFOp) { return elementwise(op, "add"); })
+      .Case([&](arith::SubFOp) { return elementwise(op, "sub"); })
+      .Case([&](arith::MulFOp) { return elementwise(op, "mul"); })
+      .Case([&](SoftplusOp) { return elementwise(op, "softplus"); })
+      .Case([&](SiluOp) { return elementwise(op, "silu"); })
+      .Case([&](GateOp g) -> LogicalResult {
+        if (g.getZ())
+          return elementwise(op, "gate");
+        FailureOr<Tensor *> in = lookup(op, g.getInput());
+        if (failed(in))
+          return failure();
+        tensors_[g.getResult()] = **in;
+        return success();
+      })
+      .Case([&](EmbeddingOp e) -> LogicalResult {
+        newStep(op, "embedding");
+        if (failed(use(op, "tokens", e.getIds())) ||
+            failed(use(op, "table", e.getTable())))
+          return failure();
+        std::vector<Expr> shape = tensors_[e.getIds()].view.shape;
+        shape.push_back(tensors_[e.getTable()].view.shape[1]);
+        define("out", e.getResult(), shape, {0, 1, 2});
+        return success();
+      })
+      .Case([&](RMSNormOp n) -> LogicalResult {
+        mp::Step &s = newStep(op, "rmsnorm");
+        s.attrs["eps"] = numberAttr(shortestDecimal(n.getEps().convertToFloat()));
+        if (failed(use(op, "x", n.getInput())) ||
+            failed(use(op, "weight", n.getWeight())))
+          return failure();
+        defineLike("out", n.getResult(), tensors_[n.getInput()]);
+        return success();
+      })
+      .Case([&](LinearOp l) -> LogicalResult {
+        newStep(op, "linear");
+        if (failed(use(op, "x", l.getInput())) ||
+            failed(use(op, "weight", l.getWeight())) ||
+            (l.getBias() && failed(use(op, "bias", l.getBias()))))
+          return failure();
+        std::vector<Expr> shape = tensors_[l.getInput()].view.shape;
+        shape.back() = tensors_[l.getWeight()].view.shape[0];
+        SmallVector<int64_t> order(shape.size());
+        std::iota(order.begin(), order.end(), 0);
+        define("out", l.getResult(), shape, order);
+        return success();
+      })
+      .Case([&](CausalConv1dOp c) -> LogicalResult {
+        mp::Step &s = newStep(op, "causal_conv1d");
+        s.attrs["activation"] =
+            stringAttr(stringifyActivation(c.getActivation()));
+        if (!c.getInitialState())
+          return c.emitOpError() << "cannot be planned without a state (run "
+                                    "--ssm-specialize-decode)";
+        if (failed(use(op, "x", c.getInput())) ||
+            failed(use(op, "weight", c.getWeight())) ||
+            (c.getBias() && failed(use(op, "bias", c.getBias()))) ||
+            failed(defineState(op, c.getFinalState(), c.getInitialState())))
+          return failure();
+        // Channel-major in the IR, token-major in memory: the projections
+        // around it then read and write whole rows.
+        define("out", c.getResult(), tensors_[c.getInput()].view.shape,
+               {0, 2, 1});
+        return success();
+      })
+      .Case([&](SelectiveScanOp sc) -> LogicalResult {
+        mp::Step &s = newStep(op, "selective_scan");
+        s.attrs["delta_softplus"] = numberAttr(sc.getDeltaSoftplus() ? 1 : 0);
+        s.attrs["b_rule"] = stringAttr(stringifyBRule(sc.getBRule()));
+        if (!sc.getInitialState())
+          return sc.emitOpError() << "cannot be planned without a state (run "
+                                     "--ssm-specialize-decode)";
+        if (failed(use(op, "u", sc.getU())) ||
+            failed(use(op, "delta", sc.getDelta())) ||
+            failed(use(op, "A", sc.getA())) ||
+            failed(use(op, "B", sc.getB())) ||
+            failed(use(op, "C", sc.getC())) ||
+            (sc.getD() && failed(use(op, "D", sc.getD()))) ||
+            (sc.getZ() && failed(use(op, "z", sc.getZ()))) ||
+            (sc.getDeltaBias() &&
+             failed(use(op, "delta_bias", sc.getDeltaBias()))) ||
+            failed(
+                defineState(op, sc.getFinalState(), sc.getInitialState())))
+          return failure();
+        define("y", sc.getY(), tensors_[sc.getU()].view.shape, {0, 2, 1});
+        return success();
+      })
+      .Case([&](func::ReturnOp ret) { return planReturn(ret); })
+      .Default([&](Operation *other) -> LogicalResult {
+        return other->emitOpError()
+               << "cannot be planned: no CPU runtime kernel implements it";
+      });
+}
+
+LogicalResult FunctionPlanner::planReturn(func::ReturnOp ret) {
+  if (ret.getNumOperands() != 1 + plan_.states.size())
+    return ret.emitOpError() << "expected the logits and " << plan_.states.size()
+                             << " states";
+  FailureOr<Tensor *> logits = lookup(ret, ret.getOperand(0));
+  if (failed(logits))
+    return failure();
+  if ((*logits)->view.shape.size() != 3)
+    return ret.emitOpError() << "expected logits [batch, seqlen, vocab]";
+  fn_plan_.logits = (*logits)->view;
+  if ((*logits)->root >= 0)
+    roots_[(*logits)->root].lastUse = INT_MAX;
+  const Expr &vocab = (*logits)->view.shape[2];
+  if (!vocab.isConstant())
+    return ret.emitOpError() << "expected a static vocabulary size";
+  if (plan_.vocabSize && plan_.vocabSize != vocab.constant())
+    return ret.emitOpError() << "vocabulary differs from @prefill's";
+  plan_.vocabSize = vocab.constant();
+  for (unsigned i = 1; i < ret.getNumOperands(); ++i) {
+    auto it = tensors_.find(ret.getOperand(i));
+    if (it == tensors_.end() || it->second.view.space != mp::Space::State ||
+        it->second.view.index != static_cast<int64_t>(i - 1))
+      return ret.emitOpError()
+             << "expected result " << i << " to be the update of state "
+             << i - 1 << " (the final state of the op reading it)";
+  }
+  return success();
+}
+
+void FunctionPlanner::assignSlots() {
+  for (size_t s = 0; s < stepRoots_.size(); ++s)
+    for (int r : stepRoots_[s])
+      roots_[r].lastUse = std::max(roots_[r].lastUse, static_cast<int>(s));
+  std::vector<int> slotOf(roots_.size(), -1);
+  std::vector<bool> busy(slots_.size(), false);
+  for (size_t s = 0; s < stepRoots_.size(); ++s) {
+    for (size_t r = 0; r < roots_.size(); ++r) {
+      if (roots_[r].def != static_cast<int>(s))
+        continue;
+      int chosen = -1;
+      for (size_t k = 0; k < slots_.size(); ++k)
+        if (!busy[k] && slots_[k].sameShapeAs(roots_[r].size)) {
+          chosen = static_cast<int>(k);
+          break;
+        }
+      if (chosen < 0) {
+        chosen = static_cast<int>(slots_.size());
+        slots_.push_back(roots_[r].size);
+        busy.push_back(false);
+      }
+      slots_[chosen] = slots_[chosen].termwiseMax(roots_[r].size);
+      busy[chosen] = true;
+      slotOf[r] = chosen;
+    }
+    for (size_t r = 0; r < roots_.size(); ++r)
+      if (slotOf[r] >= 0 && roots_[r].lastUse == static_cast<int>(s))
+        busy[slotOf[r]] = false;
+  }
+  auto remap = [&](mp::View &v) {
+    if (v.space == mp::Space::Buffer)
+      v.index = slotOf[v.index];
+  };
+  for (size_t s = 0; s < fn_plan_.steps.size(); ++s) {
+    mp::Step &step = fn_plan_.steps[s];
+    for (auto &[name, view] : step.args)
+      remap(view);
+    // The CPU scan may keep dt in delta's storage when nothing reads delta
+    // afterwards.
+    if (step.kernel == "selective_scan") {
+      const mp::View *delta = step.arg("delta");
+      bool scratch = delta->space == mp::Space::Buffer;
+      for (int r : stepRoots_[s])
+        if (slotOf[r] == delta->index && roots_[r].lastUse > (int)s)
+          scratch = false;
+      for (const auto &[name, view] : step.args)
+        if (name != "delta" && view.space == mp::Space::Buffer &&
+            view.index == delta->index)
+          scratch = false;
+      step.attrs["delta_is_scratch"] = numberAttr(scratch ? 1 : 0);
+    }
+  }
+  remap(fn_plan_.logits);
+  if (!decode_)
+    markLogitsTail();
+}
+
+void FunctionPlanner::markLogitsTail() {
+  // Steps that only feed the logits and treat each token on its own: the
+  // runtime runs them for the last token when only its logits are wanted,
+  // and not at all when none are (inner chunks of a long prompt).
+  static const llvm::StringSet<> tokenLocal = {
+      "rmsnorm", "linear", "add", "sub", "mul", "exp",
+      "neg",     "softplus", "silu", "gate"};
+  const int numSteps = static_cast<int>(fn_plan_.steps.size());
+  std::vector<bool> tail(numSteps, false);
+  for (int s = numSteps - 1; s >= 0; --s) {
+    if (!tokenLocal.contains(fn_plan_.steps[s].kernel))
+      continue;
+    bool onlyTail = true;
+    for (size_t r = 0; r < roots_.size() && onlyTail; ++r) {
+      if (roots_[r].def != s)
+        continue;
+      for (int j = s + 1; j < numSteps && onlyTail; ++j)
+        for (int used : stepRoots_[j])
+          if (used == static_cast<int>(r) && !tail[j])
+            onlyTail = false;
+    }
+    // Every view must show its token axis as a dimension of size seqlen.
+    for (const auto &arg : fn_plan_.steps[s].args) {
+      const mp::View &v = arg.second;
+      bool hasTime = v.space == mp::Space::Weight;
+      for (const Expr &d : v.shape)
+        hasTime |= d == Expr::seqlen();
+      onlyTail &= hasTime;
+    }
+    tail[s] = onlyTail;
+    if (onlyTail)
+      fn_plan_.steps[s].attrs["logits_tail"] = numberAttr(1);
+  }
+}
+
+LogicalResult FunctionPlanner::run() {
+  fn_plan_.name = fn_.getSymName().str();
+  if (failed(bindArguments()))
+    return failure();
+  for (Operation &op : fn_.getBody().front())
+    if (failed(planOp(&op)))
+      return failure();
+  assignSlots();
+  plan_.functions.push_back(std::move(fn_plan_));
+  return success();
+}
+/// Drops weights no step reads (e.g. the exp() on the way to -exp(A_log)).
+void pruneUnusedWeights(mp::Plan &plan) {
+  std::vector<int64_t> newIndex(plan.weights.size(), -1);
+  auto each = [&](auto &&f) {
+    for (mp::Function &fn : plan.functions) {
+      for (mp::Step &step : fn.steps)
+        for (auto &arg : step.args)
+          f(arg.second);
+      f(fn.logits);
+    }
+  };
+  each([&](mp::View &v) {
+    if (v.space == mp::Space::Weight)
+      newIndex[v.index] = 0;
+  });
+  std::vector<mp::Weight> kept;
+  for (size_t i = 0; i < plan.weights.size(); ++i)
+    if (newIndex[i] == 0) {
+      newIndex[i] = static_cast<int64_t>(kept.size());
+      kept.push_back(plan.weights[i]);
+    }
+  plan.weights = std::move(kept);
+  each([&](mp::View &v) {
+    if (v.space == mp::Space::Weight)
+      v.index = newIndex[v.index];
+  });
+}
+} // namespace
+
+FailureOr<mp::Plan> mlir::ssm::buildExecutionPlan(ModuleOp module,
+                                                  StringRef modelName) {
+  mp::Plan plan;
+  plan.modelName = modelName.str();
+  std::vector<Expr> slots;
+  for (auto [name, decode] : {std::pair<StringRef, bool>{"prefill", false},
+                              {"decode_step", true}}) {
+    auto fn = module.lookupSymbol<func::FuncOp>(name);
+    if (!fn || fn.isExternal()) {
+      module.emitError() << "no function @" << name
+                         << " to plan (run --ssm-specialize-decode first)";
+      return failure();
+    }
+    if (fn.getBody().getBlocks().size() != 1)
+      return fn.emitOpError() << "expected a single block";
+    if (failed(FunctionPlanner(plan, slots, fn, decode).run()))
+      return failure();
+  }
+  for (const Expr &size : slots)
+    plan.buffers.push_back({size});
+  pruneUnusedWeights(plan);
+  return plan;
+}

@@ -1,0 +1,28 @@
+//===- ExecutionPlan.h - from ssm IR to the runtime's plan ------*- C++ -*-===//
+//
+// The planner: turns the @prefill and @decode_step functions made by
+// --ssm-specialize-decode into the execution plan the runtime reads
+// (runtime/include/mamba/plan.h, docs/plan-format.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef SSM_TRANSFORMS_EXECUTIONPLAN_H
+#define SSM_TRANSFORMS_EXECUTIONPLAN_H
+
+#include "mamba/plan.h"
+#include "mlir/IR/BuiltinOps.h"
+
+namespace mlir::ssm {
+
+/// Plans @prefill and @decode_step of `module`: weight bindings (with
+/// load-time transforms such as A = -exp(A_log)), state slots, scratch
+/// buffers shared by values whose lifetimes do not overlap, and the kernel
+/// calls. Layout ops (transpose, slices, reshapes, casts) become strided
+/// views, not copies. Ops no kernel implements are reported at their
+/// location.
+FailureOr<mamba::plan::Plan> buildExecutionPlan(ModuleOp module,
+                                                StringRef modelName);
+
+} // namespace mlir::ssm
+
+#endif // SSM_TRANSFORMS_EXECUTIONPLAN_H

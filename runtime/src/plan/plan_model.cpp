@@ -1,0 +1,355 @@
+// PlanModel: binds a plan's weights, checks its steps against the CPU
+// kernels once, sizes the workspace, and runs @prefill / @decode_step.
+#include "mamba/plan_model.h"
+
+#include "../cpu/kernels.h"
+#include "../forward_checks.h"
+#include "plan_kernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace mamba {
+
+namespace mp = plan;
+
+PlanState::PlanState(const plan::Plan &plan, int64_t batch) : batch_(batch) {
+  for (const plan::State &s : plan.states) {
+    int64_t size = batch;
+    for (int64_t d : s.shape)
+      size *= d;
+    slots_.emplace_back(static_cast<size_t>(size), 0.0f);
+  }
+}
+
+bool PlanState::matches(const plan::Plan &plan) const {
+  if (slots_.size() != plan.states.size())
+    return false;
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    int64_t size = batch_;
+    for (int64_t d : plan.states[i].shape)
+      size *= d;
+    if (static_cast<int64_t>(slots_[i].size()) != size)
+      return false;
+  }
+  return true;
+}
+
+void PlanState::reset() {
+  for (auto &s : slots_)
+    std::fill(s.begin(), s.end(), 0.0f);
+  position_ = 0;
+}
+
+struct PlanModel::Prepared {
+  std::map<int64_t, std::vector<float>> convWeightT;
+  std::vector<float> zeros;
+  std::vector<float> deltaScratch;
+};
+
+PlanModel::PlanModel(plan::Plan plan, const CpuModelOptions &options)
+    : plan_(std::move(plan)), options_(options), pool_(options.numThreads),
+      prepared_(std::make_unique<Prepared>()) {}
+
+PlanModel::~PlanModel() = default;
+
+namespace {
+Status checkOptions(const CpuModelOptions &options) {
+  if (options.maxBatch < 1)
+    return Status::error("maxBatch must be at least 1, got " +
+                         std::to_string(options.maxBatch));
+  if (options.maxChunk < 1)
+    return Status::error("maxChunk must be at least 1, got " +
+                         std::to_string(options.maxChunk));
+  if (options.numThreads < 0)
+    return Status::error("numThreads must be >= 0, got " +
+                         std::to_string(options.numThreads));
+  return Status::success();
+}
+
+void applyTransforms(const mp::Weight &w, std::vector<float> &values) {
+  for (const std::string &t : w.transforms)
+    for (float &v : values)
+      v = t == "exp" ? std::exp(v) : -v;
+}
+
+int64_t numel(const std::vector<int64_t> &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+/// splitmix64: a stateless hash, so each weight's values depend only on the
+/// seed and its name.
+uint64_t mix(uint64_t x) {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+} // namespace
+
+Expected<std::unique_ptr<PlanModel>>
+PlanModel::create(plan::Plan plan, const SafetensorsFile &file,
+                  const CpuModelOptions &options) {
+  MAMBA_RETURN_IF_ERROR(checkOptions(options));
+  std::vector<std::vector<float>> weights;
+  for (const mp::Weight &w : plan.weights) {
+    const TensorInfo *info = file.find(w.name);
+    if (!info)
+      return Status::error(file.path() + ": missing tensor '" + w.name +
+                           "' (the plan needs it with shape " +
+                           formatShape(w.shape) + ")");
+    if (numel(info->shape) != numel(w.shape))
+      return Status::error(file.path() + ": tensor '" + w.name +
+                           "': expected shape " + formatShape(w.shape) +
+                           ", got " + formatShape(info->shape));
+    std::vector<float> values = file.readF32(*info);
+    applyTransforms(w, values);
+    weights.push_back(std::move(values));
+  }
+  std::unique_ptr<PlanModel> model(new PlanModel(std::move(plan), options));
+  MAMBA_RETURN_IF_ERROR(model->bind(std::move(weights)));
+  return model;
+}
+
+Expected<std::unique_ptr<PlanModel>>
+PlanModel::createRandom(plan::Plan plan, uint64_t seed,
+                        const CpuModelOptions &options) {
+  MAMBA_RETURN_IF_ERROR(checkOptions(options));
+  std::vector<std::vector<float>> weights;
+  for (const mp::Weight &w : plan.weights) {
+    uint64_t state = mix(seed);
+    for (char c : w.name)
+      state = mix(state ^ static_cast<unsigned char>(c));
+    const bool vector = w.shape.size() == 1;
+    const float scale =
+        vector ? 0.02f
+               : 1.0f / std::sqrt(static_cast<float>(
+                            std::max<int64_t>(1, w.shape.back())));
+    std::vector<float> values(static_cast<size_t>(numel(w.shape)));
+    for (float &v : values) {
+      state = mix(state);
+      float u = static_cast<float>((state >> 40) * 0x1p-24) * 2.0f - 1.0f;
+      v = (vector ? 1.0f : 0.0f) + scale * u;
+    }
+    applyTransforms(w, values);
+    weights.push_back(std::move(values));
+  }
+  std::unique_ptr<PlanModel> model(new PlanModel(std::move(plan), options));
+  MAMBA_RETURN_IF_ERROR(model->bind(std::move(weights)));
+  return model;
+}
+
+Status PlanModel::bind(std::vector<std::vector<float>> weights) {
+  cpu::useSingleThreadedBlas();
+  weights_ = std::move(weights);
+  prefill_ = plan_.function("prefill");
+  decode_ = plan_.function("decode_step");
+  if (!prefill_ || !decode_)
+    return Status::error("the plan needs functions 'prefill' and "
+                         "'decode_step'");
+  const int64_t maxB = options_.maxBatch, maxL = options_.maxChunk;
+
+  // Sizes are polynomials with non-negative coefficients in batch and
+  // seqlen, so their values at the largest batch and chunk bound them.
+  buffers_.clear();
+  for (const mp::Buffer &b : plan_.buffers)
+    buffers_.emplace_back(
+        static_cast<size_t>(std::max<int64_t>(b.size.eval(maxB, maxL), 0)));
+  chunkTokens_.assign(static_cast<size_t>(maxB * maxL), 0);
+
+  int64_t widest = 0, deltaSize = 0;
+  for (const mp::Function *fn : {prefill_, decode_})
+    for (const mp::Step &step : fn->steps) {
+      for (const auto &[name, view] : step.args) {
+        if (view.space == mp::Space::Weight)
+          for (const mp::Expr &d : view.shape)
+            widest = std::max(widest, d.eval(1, 1));
+        if (step.kernel == "causal_conv1d" && name == "weight" &&
+            view.space == mp::Space::Weight &&
+            !prepared_->convWeightT.count(view.index)) {
+          // [channels, width] -> [width, channels], contiguous channels.
+          const std::vector<float> &w = weights_[view.index];
+          const int64_t e = view.shape[0].eval(1, 1),
+                        k = view.shape[1].eval(1, 1);
+          if (static_cast<int64_t>(w.size()) == e * k) {
+            std::vector<float> t(w.size());
+            for (int64_t c = 0; c < e; ++c)
+              for (int64_t j = 0; j < k; ++j)
+                t[j * e + c] = w[c * k + j];
+            prepared_->convWeightT[view.index] = std::move(t);
+          }
+        }
+        if (step.kernel == "selective_scan" && name == "delta") {
+          int64_t n = 1;
+          for (const mp::Expr &d : view.shape)
+            n *= d.eval(maxB, fn == decode_ ? 1 : maxL);
+          deltaSize = std::max(deltaSize, n);
+        }
+      }
+    }
+  prepared_->zeros.assign(static_cast<size_t>(widest), 0.0f);
+  prepared_->deltaScratch.assign(static_cast<size_t>(deltaSize), 0.0f);
+
+  // Check every step once at the largest shapes and at one token: a plan the
+  // kernels cannot run fails here, not in the token loop.
+  PlanState probe(plan_, maxB);
+  for (int64_t batch : {int64_t{1}, maxB})
+    for (int64_t len : {int64_t{1}, maxL})
+      for (LogitsMode mode :
+           {LogitsMode::None, LogitsMode::Last, LogitsMode::All})
+        MAMBA_RETURN_IF_ERROR(runFunction(len == 1 ? *decode_ : *prefill_,
+                                          nullptr, batch, len, probe, mode,
+                                          false));
+  return Status::success();
+}
+
+namespace {
+/// Evaluates `v` for (batch, len) and checks it stays inside its storage.
+/// With `lastToken`, dimensions of size seqlen keep only their last index.
+Status resolve(const mp::View &v, const char *what, int64_t batch, int64_t len,
+               float *base, int64_t size, const int32_t *ids,
+               planexec::Tensor &out, bool lastToken = false) {
+  if (v.shape.size() > static_cast<size_t>(planexec::kMaxRank))
+    return Status::error(std::string(what) + ": rank " +
+                         std::to_string(v.shape.size()) + " exceeds " +
+                         std::to_string(planexec::kMaxRank));
+  out.rank = static_cast<int>(v.shape.size());
+  int64_t offset = v.offset.eval(batch, len), last = offset;
+  bool empty = false;
+  for (int d = 0; d < out.rank; ++d) {
+    out.shape[d] = v.shape[d].eval(batch, len);
+    out.stride[d] = v.strides[d].eval(batch, len);
+    if (lastToken && v.shape[d] == mp::Expr::seqlen()) {
+      offset += (out.shape[d] - 1) * out.stride[d];
+      last = offset;
+      for (int k = 0; k < d; ++k)
+        last += (out.shape[k] - 1) * out.stride[k];
+      out.shape[d] = 1;
+    }
+    if (out.shape[d] < 0 || out.stride[d] < 0)
+      return Status::error(std::string(what) + ": negative size or stride");
+    empty |= out.shape[d] == 0;
+    last += (out.shape[d] - 1) * out.stride[d];
+  }
+  if (!empty && (offset < 0 || last >= size))
+    return Status::error(std::string(what) + ": the view reaches element " +
+                         std::to_string(last) + " of a storage of " +
+                         std::to_string(size));
+  out.data = base ? base + offset : nullptr;
+  out.ids = ids ? ids + offset : nullptr;
+  return Status::success();
+}
+} // namespace
+
+Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
+                              int64_t batch, int64_t len, PlanState &state,
+                              LogitsMode logits, bool execute) {
+  planexec::Context ctx{pool_,
+                        prepared_->convWeightT,
+                        prepared_->zeros.data(),
+                        static_cast<int64_t>(prepared_->zeros.size()),
+                        prepared_->deltaScratch.data(),
+                        static_cast<int64_t>(prepared_->deltaScratch.size())};
+  planexec::StepArgs args;
+  for (size_t i = 0; i < fn.steps.size(); ++i) {
+    const mp::Step &step = fn.steps[i];
+    const mp::Attr *tail = step.attr("logits_tail");
+    const bool inTail = tail && !tail->isString && tail->number == 1;
+    if (inTail && logits == LogitsMode::None)
+      continue;
+    const bool lastToken = inTail && logits == LogitsMode::Last;
+    args.tensors.clear();
+    args.weightIndex.clear();
+    for (const auto &[name, view] : step.args) {
+      float *base = nullptr;
+      int64_t size = 0;
+      const int32_t *ids = nullptr;
+      switch (view.space) {
+      case mp::Space::Buffer:
+        base = buffers_[view.index].data();
+        size = static_cast<int64_t>(buffers_[view.index].size());
+        break;
+      case mp::Space::Weight:
+        base = weights_[view.index].data();
+        size = static_cast<int64_t>(weights_[view.index].size());
+        args.weightIndex.emplace_back(name, view.index);
+        break;
+      case mp::Space::State:
+        base = state.slot(view.index);
+        size = view.index < static_cast<int64_t>(plan_.states.size())
+                   ? batch * numel(plan_.states[view.index].shape)
+                   : 0;
+        break;
+      case mp::Space::Tokens:
+        ids = execute ? tokens : nullptr;
+        size = batch * len;
+        break;
+      }
+      planexec::Tensor t;
+      std::string what = fn.name + " step " + std::to_string(i) + " (" +
+                         step.kernel + ") argument '" + name + "'";
+      MAMBA_RETURN_IF_ERROR(resolve(view, what.c_str(), batch, len, base, size,
+                                    ids, t, lastToken));
+      args.tensors.emplace_back(name, t);
+    }
+    Status s = planexec::runStep(step, args, ctx, execute);
+    if (!s.ok())
+      return Status::error(fn.name + " step " + std::to_string(i) + ": " +
+                           s.message());
+  }
+  return Status::success();
+}
+
+Status PlanModel::forward(const int32_t *tokens, int64_t len, PlanState &state,
+                          LogitsMode mode, float *logits) {
+  const int64_t batch = state.batch();
+  if (!state.matches(plan_) || batch <= 0)
+    return Status::error("state was not made for this model");
+  if (batch > options_.maxBatch)
+    return Status::error("batch " + std::to_string(batch) +
+                         " exceeds maxBatch " +
+                         std::to_string(options_.maxBatch));
+  const int64_t vocab = plan_.vocabSize;
+  MAMBA_RETURN_IF_ERROR(
+      checkForwardInputs(tokens, batch, len, vocab, mode, logits));
+  for (int64_t t0 = 0; t0 < len; t0 += options_.maxChunk) {
+    const int64_t chunk = std::min(options_.maxChunk, len - t0);
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(tokens + b * len + t0, tokens + b * len + t0 + chunk,
+                chunkTokens_.begin() + b * chunk);
+    const mp::Function &fn = chunk == 1 ? *decode_ : *prefill_;
+    const bool last = t0 + chunk == len;
+    const LogitsMode chunkMode =
+        mode == LogitsMode::Last && !last ? LogitsMode::None : mode;
+    MAMBA_RETURN_IF_ERROR(runFunction(fn, chunkTokens_.data(), batch, chunk,
+                                      state, chunkMode, true));
+    if (mode == LogitsMode::None || (mode == LogitsMode::Last && !last))
+      continue;
+    planexec::Tensor out;
+    const mp::View &v = fn.logits;
+    const float *base = buffers_[v.index].data();
+    MAMBA_RETURN_IF_ERROR(resolve(v, "logits", batch, chunk,
+                                  const_cast<float *>(base),
+                                  static_cast<int64_t>(buffers_[v.index].size()),
+                                  nullptr, out));
+    const int64_t width = std::min(vocab, out.shape[2]);
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = mode == LogitsMode::Last ? chunk - 1 : 0; t < chunk;
+           ++t) {
+        const float *src = out.data + b * out.stride[0] + t * out.stride[1];
+        float *dst = mode == LogitsMode::Last
+                         ? logits + b * vocab
+                         : logits + (b * len + t0 + t) * vocab;
+        for (int64_t i = 0; i < width; ++i)
+          dst[i] = src[i * out.stride[2]];
+      }
+  }
+  state.advance(len);
+  return Status::success();
+}
+
+} // namespace mamba
