@@ -89,8 +89,9 @@ mp::Attr numberAttr(double v) {
 class FunctionPlanner {
 public:
   FunctionPlanner(mp::Plan &plan, std::vector<Expr> &slots, func::FuncOp fn,
-                  bool decode)
-      : plan_(plan), slots_(slots), fn_(fn), decode_(decode) {}
+                  bool decode, std::vector<Operation *> *libraryOps)
+      : plan_(plan), slots_(slots), fn_(fn), decode_(decode),
+        libraryOps_(libraryOps) {}
 
   LogicalResult run();
 
@@ -126,11 +127,13 @@ private:
   LogicalResult weightTransform(Operation *op, Value in, Value out,
                                 StringRef transform);
   LogicalResult elementwise(Operation *op, StringRef kernel);
+  LogicalResult genericScan(ScanOp scan);
 
   mp::Plan &plan_;
   std::vector<Expr> &slots_;
   func::FuncOp fn_;
   bool decode_;
+  std::vector<Operation *> *libraryOps_;
   mp::Function fn_plan_;
   DenseMap<Value, Tensor> tensors_;
   DenseMap<Value, Expr> indices_;
@@ -321,6 +324,71 @@ LogicalResult FunctionPlanner::elementwise(Operation *op, StringRef kernel) {
                    op->getOperand(i))))
       return failure();
   defineLike("out", op->getResult(0), tensors_[op->getOperand(0)]);
+  return success();
+}
+
+LogicalResult FunctionPlanner::genericScan(ScanOp scan) {
+  if (!libraryOps_)
+    return scan.emitOpError() << "cannot be planned here: a generic scan "
+                                 "runs as a compiled Halide kernel (use "
+                                 "mamba-compile --emit=plan or --emit=package)";
+  if (!scan.getInit())
+    return scan.emitOpError() << "cannot be planned without a state (run "
+                                 "--ssm-specialize-decode)";
+  mp::Step &s = newStep(scan, "halide");
+  s.attrs["kernel_index"] =
+      numberAttr(static_cast<double>(libraryOps_->size()));
+  libraryOps_->push_back(scan);
+  // Arguments in the kernel's order: the inputs, init, then y and the final
+  // state (the state slot again: the runtime updates it in place).
+  std::vector<Expr> extent(scan.getStateRank() + 1);
+  std::vector<bool> known(extent.size(), false);
+  for (auto [i, input] : llvm::enumerate(scan.getInputs())) {
+    if (failed(use(scan, "input" + std::to_string(i), input)))
+      return failure();
+    AffineMap map = scan.getInputMap(i);
+    for (unsigned k = 0; k < map.getNumResults(); ++k)
+      if (auto d = dyn_cast<AffineDimExpr>(map.getResult(k));
+          d && !known[d.getPosition()]) {
+        extent[d.getPosition()] = tensors_[input].view.shape[k];
+        known[d.getPosition()] = true;
+      }
+  }
+  auto stateIt = stateArgs_.find(scan.getInit());
+  if (stateIt == stateArgs_.end())
+    return scan.emitOpError() << "cannot be planned: its init must be a "
+                                 "state argument of the function";
+  if (failed(use(scan, "init", scan.getInit())))
+    return failure();
+  const Tensor &state = tensors_[scan.getInit()];
+  for (unsigned d = 0; d < scan.getStateRank(); ++d)
+    if (!known[d]) {
+      extent[d] = state.view.shape[d];
+      known[d] = true;
+    }
+  // y keeps the scan's channel dim (the last state dim it has) innermost:
+  // the kernel vectorizes along it.
+  AffineMap outMap = scan.getOutputMap();
+  std::vector<Expr> shape;
+  int channel = -1;
+  for (unsigned k = 0; k < outMap.getNumResults(); ++k) {
+    auto d = dyn_cast<AffineDimExpr>(outMap.getResult(k));
+    if (!d || !known[d.getPosition()])
+      return scan.emitOpError() << "cannot be planned: y's dimension " << k
+                                << " is not an iteration dimension";
+    shape.push_back(extent[d.getPosition()]);
+    if (d.getPosition() < scan.getStateRank())
+      channel = static_cast<int>(k);
+  }
+  SmallVector<int64_t> order;
+  for (int k = 0; k < static_cast<int>(shape.size()); ++k)
+    if (k != channel)
+      order.push_back(k);
+  if (channel >= 0)
+    order.push_back(channel);
+  define("y", scan.getY(), shape, order);
+  fn_plan_.steps.back().args.emplace_back("final_state", state.view);
+  tensors_[scan.getFinalState()] = state;
   return success();
 }
 
@@ -555,6 +623,16 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         define("y", sc.getY(), tensors_[sc.getU()].view.shape, {0, 2, 1});
         return success();
       })
+      .Case([&](ScanOp scan) { return genericScan(scan); })
+      .Case([&](SkipOp skip) -> LogicalResult {
+        newStep(op, "skip");
+        if (failed(use(op, "y", skip.getY())) ||
+            failed(use(op, "u", skip.getU())) ||
+            failed(use(op, "D", skip.getD())))
+          return failure();
+        defineLike("out", skip.getResult(), tensors_[skip.getY()]);
+        return success();
+      })
       .Case([&](func::ReturnOp ret) { return planReturn(ret); })
       .Default([&](Operation *other) -> LogicalResult {
         return other->emitOpError()
@@ -723,8 +801,9 @@ void pruneUnusedWeights(mp::Plan &plan) {
 }
 } // namespace
 
-FailureOr<mp::Plan> mlir::ssm::buildExecutionPlan(ModuleOp module,
-                                                  StringRef modelName) {
+FailureOr<mp::Plan>
+mlir::ssm::buildExecutionPlan(ModuleOp module, StringRef modelName,
+                              std::vector<Operation *> *libraryOps) {
   mp::Plan plan;
   plan.modelName = modelName.str();
   std::vector<Expr> slots;
@@ -738,7 +817,7 @@ FailureOr<mp::Plan> mlir::ssm::buildExecutionPlan(ModuleOp module,
     }
     if (fn.getBody().getBlocks().size() != 1)
       return fn.emitOpError() << "expected a single block";
-    if (failed(FunctionPlanner(plan, slots, fn, decode).run()))
+    if (failed(FunctionPlanner(plan, slots, fn, decode, libraryOps).run()))
       return failure();
   }
   for (const Expr &size : slots)

@@ -12,6 +12,8 @@
 #include "mamba/plan.h"
 #include "mlir/IR/BuiltinOps.h"
 
+#include <vector>
+
 namespace mlir::ssm {
 
 /// Plans @prefill and @decode_step of `module`: weight bindings (with
@@ -20,8 +22,15 @@ namespace mlir::ssm {
 /// calls. Layout ops (transpose, slices, reshapes, casts) become strided
 /// views, not copies. Ops no kernel implements are reported at their
 /// location.
-FailureOr<mamba::plan::Plan> buildExecutionPlan(ModuleOp module,
-                                                StringRef modelName);
+///
+/// Ops that only a compiled kernel library implements (the generic
+/// `ssm.scan`) become steps of kernel `halide` whose `kernel_index` attribute
+/// indexes `libraryOps`, where the op is appended; the caller compiles them
+/// and sets each step's `symbol` and the plan's kernel library. Without
+/// `libraryOps` such ops are errors.
+FailureOr<mamba::plan::Plan>
+buildExecutionPlan(ModuleOp module, StringRef modelName,
+                   std::vector<Operation *> *libraryOps = nullptr);
 
 } // namespace mlir::ssm
 

@@ -21,12 +21,18 @@ def SSMFuse : Pass<"ssm-fuse"> {
       `ssm.skip` of the scan's own input becomes its `D`, and an `ssm.gate`
       of the scan's output becomes its `z`;
     - `ssm.silu` of an `ssm.causal_conv1d` becomes the convolution with
-      `activation = silu`.
+      `activation = silu`;
+    - an `ssm.discretize` feeding a generic `ssm.scan` that is not the
+      selective scan moves into the scan's regions (`exp(delta * A)`,
+      `delta * B` or the ZOH rule computed per element), so the
+      [batch, d_inner, d_state, seqlen] tensors are never materialized.
 
     Producers with other users are left alone, so the rewrite never
     duplicates work.
   }];
-  let dependentDialects = ["::mlir::ssm::SSMDialect"];
+  let dependentDialects = ["::mlir::ssm::SSMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect"];
 }
 
 def SSMSpecializeDecode : Pass<"ssm-specialize-decode", "::mlir::ModuleOp"> {

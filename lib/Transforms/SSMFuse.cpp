@@ -8,6 +8,8 @@
 
 #include "Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "ssm/IR/SSMOps.h"
@@ -124,11 +126,101 @@ struct FuseConvSilu : OpRewritePattern<SiluOp> {
   }
 };
 
+/// A generic scan reading ssm.discretize's [b, e, n, t] results computes
+/// them in its regions instead, from delta [b, e, t], A [e, n] and
+/// B [b, n, t]: the 4-D tensors are never materialized. (A scan that is
+/// exactly the selective scan becomes ssm.selective_scan first: this
+/// pattern has a lower benefit.)
+struct InlineDiscretizeIntoScan : OpRewritePattern<ScanOp> {
+  InlineDiscretizeIntoScan(MLIRContext *ctx)
+      : OpRewritePattern(ctx, /*benefit=*/0) {}
+
+  LogicalResult matchAndRewrite(ScanOp scan,
+                                PatternRewriter &rewriter) const override {
+    DiscretizeOp disc;
+    int dAIdx = -1, dBIdx = -1;
+    for (auto [i, input] : llvm::enumerate(scan.getInputs())) {
+      auto d = input.getDefiningOp<DiscretizeOp>();
+      if (!d || (disc && d != disc))
+        continue;
+      disc = d;
+      (input == d.getDeltaA() ? dAIdx : dBIdx) = static_cast<int>(i);
+    }
+    if (!disc)
+      return rewriter.notifyMatchFailure(scan, "no discretize input");
+    for (Value r : disc->getResults())
+      for (Operation *user : r.getUsers())
+        if (user != scan.getOperation())
+          return rewriter.notifyMatchFailure(scan, "discretize has other users");
+    // The positions of deltaA's dims [b, e, n, t] in the iteration space.
+    AffineMap m = scan.getInputMap(dAIdx >= 0 ? dAIdx : dBIdx);
+    if (m.getNumResults() != 4 ||
+        (dAIdx >= 0 && dBIdx >= 0 && scan.getInputMap(dBIdx) != m))
+      return rewriter.notifyMatchFailure(scan, "unexpected discretize maps");
+    auto sub = [&](ArrayRef<unsigned> dims) {
+      SmallVector<AffineExpr> exprs;
+      for (unsigned d : dims)
+        exprs.push_back(m.getResult(d));
+      return AffineMap::get(m.getNumDims(), 0, exprs, scan.getContext());
+    };
+
+    rewriter.modifyOpInPlace(scan, [&] {
+      SmallVector<Attribute> maps(scan.getMaps().begin(),
+                                  scan.getMaps().end());
+      Attribute outMap = maps.pop_back_val();
+      scan.getInputsMutable().append(
+          ValueRange{disc.getDelta(), disc.getA(), disc.getB()});
+      for (AffineMap nm : {sub({0, 1, 3}), sub({1, 2}), sub({0, 2, 3})})
+        maps.push_back(AffineMapAttr::get(nm));
+      for (Region *region : {&scan.getUpdate(), &scan.getReadout()}) {
+        Block &block = region->front();
+        Location loc = scan.getLoc();
+        Value delta = block.addArgument(rewriter.getF32Type(), loc);
+        Value a = block.addArgument(rewriter.getF32Type(), loc);
+        Value b = block.addArgument(rewriter.getF32Type(), loc);
+        OpBuilder::InsertionGuard guard(rewriter);
+        rewriter.setInsertionPointToStart(&block);
+        Value dtA = arith::MulFOp::create(rewriter, loc, delta, a);
+        Value dA = math::ExpOp::create(rewriter, loc, dtA);
+        Value dB;
+        if (disc.getBRule() == BRule::zoh) {
+          Value one = arith::ConstantOp::create(rewriter, loc,
+                                                rewriter.getF32FloatAttr(1.0f));
+          Value em1 = arith::SubFOp::create(rewriter, loc, dA, one);
+          Value ratio = arith::DivFOp::create(rewriter, loc, em1, a);
+          dB = arith::MulFOp::create(rewriter, loc, ratio, b);
+        } else {
+          dB = arith::MulFOp::create(rewriter, loc, delta, b);
+        }
+        // Block argument 0 is the state; input i is argument i + 1.
+        if (dAIdx >= 0)
+          block.getArgument(dAIdx + 1).replaceAllUsesWith(dA);
+        if (dBIdx >= 0)
+          block.getArgument(dBIdx + 1).replaceAllUsesWith(dB);
+      }
+      // Drop the 4-D inputs, the later index first.
+      for (int idx : {std::max(dAIdx, dBIdx), std::min(dAIdx, dBIdx)}) {
+        if (idx < 0)
+          continue;
+        scan.getInputsMutable().erase(idx);
+        maps.erase(maps.begin() + idx);
+        scan.getUpdate().front().eraseArgument(idx + 1);
+        scan.getReadout().front().eraseArgument(idx + 1);
+      }
+      maps.push_back(outMap);
+      scan.setMapsAttr(rewriter.getArrayAttr(maps));
+    });
+    rewriter.eraseOp(disc);
+    return success();
+  }
+};
+
 struct SSMFusePass : mlir::ssm::impl::SSMFuseBase<SSMFusePass> {
   void runOnOperation() override {
     MLIRContext *ctx = &getContext();
     RewritePatternSet patterns(ctx);
-    patterns.add<FuseSoftplus, FuseSkip, FuseGate, FuseConvSilu>(ctx);
+    patterns.add<FuseSoftplus, FuseSkip, FuseGate, FuseConvSilu,
+                 InlineDiscretizeIntoScan>(ctx);
     // discretize + generic scan -> selective_scan; the driver also folds
     // gates without z.
     ScanOp::getCanonicalizationPatterns(patterns, ctx);

@@ -181,6 +181,67 @@ INSTANTIATE_TEST_SUITE_P(HuggingFace, PlanGolden,
                            return name;
                          });
 
+// A scan written in the spec language (not the named selective scan, so a
+// generic ssm.scan) runs as a Halide kernel from the package's kernel
+// library, on the golden model's weights, and matches transformers.
+TEST(PlanModel, GenericScanThroughHalideMatchesTransformers) {
+#ifndef MAMBA_HAS_HALIDE
+  GTEST_SKIP() << "SKIPPED: built without Halide 14, so mamba-compile cannot "
+                  "compile generic scans";
+#else
+  const std::string dir = goldenDir("tiny-tied");
+  const std::string pkg = ::testing::TempDir() + "generic_scan_pkg_" +
+                          std::to_string(::getpid());
+  std::string cmd = std::string(MAMBA_COMPILE_PATH) + " '" + MAMBA_SOURCE_DIR +
+                    "/test/Runtime/data/tiny-tied-generic-scan.ssm' "
+                    "--emit=package -o '" +
+                    pkg + "' --weights '" + dir + "/model.safetensors'";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  auto plan = plan::readPlanFile(pkg + "/plan.json");
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  int librarySteps = 0;
+  for (const plan::Step &step : plan->function("prefill")->steps)
+    librarySteps += step.kernel == "halide";
+  EXPECT_EQ(librarySteps, 2) << "one generic scan per layer";
+  auto file = SafetensorsFile::open(pkg + "/model.safetensors");
+  ASSERT_TRUE(file.ok()) << file.status().message();
+  CpuModelOptions options;
+  options.maxChunk = 4; // several prefill chunks carry the scan state
+  auto model = PlanModel::create(*plan, *file, options);
+  ASSERT_TRUE(model.ok()) << model.status().message();
+
+  auto ref = readNpyF32(dir + "/prompt_logits.npy");
+  ASSERT_TRUE(ref.ok());
+  std::ifstream in(dir + "/golden.json");
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  auto json = parseJson(text);
+  ASSERT_TRUE(json.ok());
+  std::vector<int32_t> prompt = readIds(json->find("prompt"));
+  const int64_t len = static_cast<int64_t>(prompt.size()),
+                vocab = plan->vocabSize;
+  const float refMax = maxAbs(ref->data.data(), ref->data.size());
+
+  PlanState state = (*model)->makeState(1);
+  std::vector<float> logits(len * vocab);
+  Status s = (*model)->forward(prompt.data(), len, state, LogitsMode::All,
+                               logits.data());
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_LE(maxAbsDiff(logits.data(), ref->data.data(), logits.size()),
+            kRelTol * refMax);
+  // Token by token through @decode_step's generic scan.
+  PlanState stepState = (*model)->makeState(1);
+  std::vector<float> row(vocab);
+  for (int64_t t = 0; t < len; ++t) {
+    ASSERT_TRUE((*model)->decode(&prompt[t], stepState, row.data()).ok());
+    EXPECT_LE(maxAbsDiff(row.data(), ref->data.data() + t * vocab, vocab),
+              kRelTol * refMax)
+        << "position " << t;
+  }
+  std::system(("rm -rf '" + pkg + "'").c_str());
+#endif
+}
+
 TEST(PlanModel, RejectsPlansTheKernelsCannotRun) {
   auto p = compilePlan(goldenDir("tiny-tied"));
   ASSERT_TRUE(p.ok()) << p.status().message();

@@ -107,3 +107,47 @@ func.func @conv_used_twice(%x: tensor<2x32x8xf32>, %w: tensor<32x4xf32>) -> (ten
   %1 = ssm.silu %0 : tensor<2x32x8xf32>
   return %0, %1 : tensor<2x32x8xf32>, tensor<2x32x8xf32>
 }
+
+// -----
+
+#full4 = affine_map<(b, e, n, t) -> (b, e, n, t)>
+#chan4 = affine_map<(b, e, n, t) -> (b, e, t)>
+#state4 = affine_map<(b, e, n, t) -> (b, n, t)>
+
+// A scan that is not the selective scan (its input is halved) computes the
+// discretization in its regions: the 4-D tensors disappear, delta, A and B
+// become inputs with their own maps, and the ZOH rule is kept.
+// CHECK-DAG: #[[CHAN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d3)>
+// CHECK-DAG: #[[PARAM:.*]] = affine_map<(d0, d1, d2, d3) -> (d1, d2)>
+// CHECK-DAG: #[[STATE:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d2, d3)>
+// CHECK-LABEL: func.func @custom_scan
+// CHECK-SAME: (%[[U:[^:]*]]: {{[^,]*}}, %[[DT:[^:]*]]: {{[^,]*}}, %[[A:[^:]*]]: {{[^,]*}}, %[[B:[^:]*]]: {{[^,]*}}, %[[C:[^:]*]]: {{[^)]*}})
+// CHECK-NOT: ssm.discretize
+// CHECK: ssm.scan ins(%[[U]], %[[C]], %[[DT]], %[[A]], %[[B]] :
+// CHECK-SAME: maps = [#[[CHAN]], #[[STATE]], #[[CHAN]], #[[PARAM]], #[[STATE]], #[[CHAN]]] update {
+// CHECK-NEXT: ^bb0(%{{.*}}: f32, %[[X:.*]]: f32, %{{.*}}: f32, %[[D:.*]]: f32, %[[AA:.*]]: f32, %[[BB:.*]]: f32):
+// CHECK: %[[DTA:.*]] = arith.mulf %[[D]], %[[AA]] : f32
+// CHECK-NEXT: %[[DECAY:.*]] = math.exp %[[DTA]] : f32
+// CHECK-NEXT: %[[EM1:.*]] = arith.subf %[[DECAY]], %{{.*}} : f32
+// CHECK-NEXT: %[[RATIO:.*]] = arith.divf %[[EM1]], %[[AA]] : f32
+// CHECK-NEXT: %[[DB:.*]] = arith.mulf %[[RATIO]], %[[BB]] : f32
+// CHECK: ssm.yield %[[DECAY]], %{{.*}} : f32, f32
+// CHECK: } readout {
+// CHECK-NOT: math.exp
+// CHECK: } -> tensor<2x8x64xf32>, tensor<2x8x16xf32>
+func.func @custom_scan(%u: tensor<2x8x64xf32>, %dt: tensor<2x8x64xf32>, %A: tensor<8x16xf32>, %B: tensor<2x16x64xf32>, %C: tensor<2x16x64xf32>) -> tensor<2x8x64xf32> {
+  %dA, %dB = ssm.discretize %dt, %A, %B b_rule = zoh : tensor<2x8x64xf32>, tensor<8x16xf32>, tensor<2x16x64xf32> -> tensor<2x8x16x64xf32>, tensor<2x8x16x64xf32>
+  %y, %h = ssm.scan ins(%dA, %dB, %u, %C : tensor<2x8x16x64xf32>, tensor<2x8x16x64xf32>, tensor<2x8x64xf32>, tensor<2x16x64xf32>)
+      maps = [#full4, #full4, #chan4, #state4, #chan4] update {
+  ^bb0(%hp: f32, %a: f32, %b: f32, %x: f32, %c: f32):
+    %half = arith.constant 0.5 : f32
+    %bx = arith.mulf %b, %x : f32
+    %hbx = arith.mulf %bx, %half : f32
+    ssm.yield %a, %hbx : f32, f32
+  } readout {
+  ^bb0(%ht: f32, %a: f32, %b: f32, %x: f32, %c: f32):
+    %p = arith.mulf %ht, %c : f32
+    ssm.yield %p : f32
+  } -> tensor<2x8x64xf32>, tensor<2x8x16xf32>
+  return %y : tensor<2x8x64xf32>
+}

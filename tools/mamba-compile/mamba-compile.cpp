@@ -14,6 +14,10 @@
 #include "Transforms/Passes.h"
 #include "mamba/plan.h"
 
+#ifdef MAMBA_HAS_HALIDE
+#include "Conversion/SSMToHalide/KernelDescFromOp.h"
+#endif
+
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -130,6 +134,46 @@ mlir::LogicalResult optimize(mlir::ModuleOp module) {
   return pm.run(module);
 }
 
+/// Compiles the plan's library kernels (the ops in `ops`, in order) into a
+/// Halide kernel library in the kernel cache, and points the plan at it.
+mlir::LogicalResult compileLibraryKernels(llvm::ArrayRef<mlir::Operation *> ops,
+                                          mamba::plan::Plan &plan) {
+  if (ops.empty())
+    return mlir::success();
+#ifdef MAMBA_HAS_HALIDE
+  std::vector<mamba::halide::KernelDesc> descs;
+  for (auto [i, op] : llvm::enumerate(ops)) {
+    mlir::FailureOr<mamba::halide::KernelDesc> desc = mlir::ssm::kernelDescFromOp(
+        op, "plan_kernel" + std::to_string(i), mamba::halide::HalideSchedule());
+    if (mlir::failed(desc))
+      return mlir::failure();
+    descs.push_back(std::move(*desc));
+  }
+  mamba::Expected<mamba::halide::KernelLibrary> lib =
+      mamba::halide::compileKernelLibrary(descs);
+  if (!lib.ok()) {
+    fail("cannot build the Halide kernel library: " + lib.status().message());
+    return mlir::failure();
+  }
+  for (mamba::plan::Function &fn : plan.functions)
+    for (mamba::plan::Step &step : fn.steps)
+      if (step.kernel == "halide") {
+        const mamba::plan::Attr *index = step.attr("kernel_index");
+        mamba::plan::Attr symbol;
+        symbol.isString = true;
+        symbol.text = lib->kernels[static_cast<size_t>(index->number)].symbol;
+        step.attrs["symbol"] = symbol;
+      }
+  plan.kernelLibrary = lib->path;
+  return mlir::success();
+#else
+  ops.front()->emitOpError()
+      << "needs the Halide CPU backend, which this mamba-compile was built "
+         "without (Halide 14 not found at build time)";
+  return mlir::failure();
+#endif
+}
+
 /// Puts `from` into the package as `name`: a hard link when possible (the
 /// weights can be large), else a copy.
 int addToPackage(llvm::StringRef from, llvm::StringRef dir,
@@ -167,13 +211,20 @@ int writePackage(const mamba::plan::Plan &plan) {
     return 1;
   if (!tokenizer.empty() && addToPackage(tokenizer, output, "tokenizer.json"))
     return 1;
+  // The package carries its kernel library, so it runs without the cache.
+  mamba::plan::Plan packaged = plan;
+  if (!plan.kernelLibrary.empty()) {
+    if (addToPackage(plan.kernelLibrary, output, "kernels.so"))
+      return 1;
+    packaged.kernelLibrary = "kernels.so";
+  }
   llvm::SmallString<256> planPath(output);
   llvm::sys::path::append(planPath, "plan.json");
   std::string error;
   auto out = mlir::openOutputFile(planPath, &error);
   if (!out)
     return fail(error);
-  out->os() << mamba::plan::writePlan(plan);
+  out->os() << mamba::plan::writePlan(packaged);
   out->keep();
   return 0;
 }
@@ -270,11 +321,15 @@ int main(int argc, char **argv) {
     out->keep();
     return 0;
   }
+  std::vector<mlir::Operation *> libraryOps;
   mlir::FailureOr<mamba::plan::Plan> plan = mlir::ssm::buildExecutionPlan(
-      *module, modelNameFrom(llvm::sys::fs::is_directory(input)
-                                 ? llvm::StringRef(input)
-                                 : llvm::sys::path::stem(input)));
-  if (mlir::failed(plan))
+      *module,
+      modelNameFrom(llvm::sys::fs::is_directory(input)
+                        ? llvm::StringRef(input)
+                        : llvm::sys::path::stem(input)),
+      &libraryOps);
+  if (mlir::failed(plan) ||
+      mlir::failed(compileLibraryKernels(libraryOps, *plan)))
     return 1;
   if (emit == Emit::Package)
     return writePackage(*plan);

@@ -47,6 +47,27 @@ std::vector<int> mapDims(AffineMap map) {
   return dims;
 }
 
+/// The node of `v`, read by `user`. Constants the canonicalizer hoisted out
+/// of the region become nodes; any other value from outside the region has
+/// no meaning per element.
+FailureOr<int> valueId(Value v, Operation *user, hk::GenericScanDesc &g,
+                       llvm::DenseMap<Value, int> &ids) {
+  if (auto it = ids.find(v); it != ids.end())
+    return it->second;
+  FloatAttr f;
+  if (auto c = v.getDefiningOp<arith::ConstantOp>())
+    f = dyn_cast<FloatAttr>(c.getValue());
+  if (!f || !f.getType().isF32())
+    return user->emitOpError()
+           << "reads a value from outside the 'ssm.scan' region that is not "
+              "an f32 constant; the Halide backend cannot lower it";
+  hk::ScanExprNode c;
+  c.op = hk::ScanExprOp::Constant;
+  c.value = static_cast<float>(f.getValueAsDouble());
+  g.nodes.push_back(c);
+  return ids[v] = static_cast<int>(g.nodes.size()) - 1;
+}
+
 /// Translates the ops of one scan region into expression nodes; block
 /// arguments become Arg nodes. Fails on the first op it cannot lower.
 LogicalResult translateRegion(Block &block, hk::GenericScanDesc &g,
@@ -97,10 +118,18 @@ LogicalResult translateRegion(Block &block, hk::GenericScanDesc &g,
              << "is not supported by the Halide backend in an 'ssm.scan' "
                 "region (supported: arith.constant/addf/subf/mulf/divf/negf/"
                 "maximumf/minimumf, math.exp/log/sqrt/tanh/absf)";
+    auto operandId = [&](Value v) { return valueId(v, &op, g, ids); };
     n.op = *kind;
-    n.lhs = ids.lookup(op.getOperand(0));
-    if (op.getNumOperands() == 2)
-      n.rhs = ids.lookup(op.getOperand(1));
+    FailureOr<int> lhs = operandId(op.getOperand(0));
+    if (failed(lhs))
+      return failure();
+    n.lhs = *lhs;
+    if (op.getNumOperands() == 2) {
+      FailureOr<int> rhs = operandId(op.getOperand(1));
+      if (failed(rhs))
+        return failure();
+      n.rhs = *rhs;
+    }
     ids[op.getResult(0)] = add(n);
   }
   return success();
@@ -120,9 +149,14 @@ FailureOr<hk::GenericScanDesc> describeScan(ScanOp op) {
     return failure();
   auto uy = cast<YieldOp>(ub.getTerminator());
   auto ry = cast<YieldOp>(rb.getTerminator());
-  g.decay = update.lookup(uy.getValues()[0]);
-  g.input = update.lookup(uy.getValues()[1]);
-  g.readout = readout.lookup(ry.getValues()[0]);
+  FailureOr<int> decay = valueId(uy.getValues()[0], uy, g, update),
+                 input = valueId(uy.getValues()[1], uy, g, update),
+                 out = valueId(ry.getValues()[0], ry, g, readout);
+  if (failed(decay) || failed(input) || failed(out))
+    return failure();
+  g.decay = *decay;
+  g.input = *input;
+  g.readout = *out;
   return g;
 }
 } // namespace

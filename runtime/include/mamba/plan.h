@@ -127,6 +127,10 @@ struct Plan {
   int64_t version = kFormatVersion;
   std::string modelName;
   int64_t vocabSize = 0; // entries per logits row
+  /// The compiled kernel library that steps of kernel "halide" call (by
+  /// their "symbol" attribute); empty when no step needs one. Relative
+  /// paths in a plan file are relative to the file's directory.
+  std::string kernelLibrary;
   std::vector<Weight> weights;
   std::vector<State> states;
   std::vector<Buffer> buffers;

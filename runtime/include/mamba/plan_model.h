@@ -15,6 +15,10 @@
 
 namespace mamba {
 
+namespace planexec {
+struct StepArgs;
+} // namespace planexec
+
 /// The recurrent states of a batch of sequences, one slot per plan state.
 class PlanState {
 public:
@@ -71,6 +75,9 @@ private:
   struct Prepared;
   PlanModel(plan::Plan plan, const CpuModelOptions &options);
   Status bind(std::vector<std::vector<float>> weights);
+  Status bindLibraryKernels();
+  Status runLibraryKernel(const plan::Step &step,
+                          const planexec::StepArgs &args, bool execute);
   /// Runs `fn` for [batch, len] tokens; steps of the logits tail run for
   /// the last token only (Last) or not at all (None). With execute = false
   /// only checks every step's views against its kernel.

@@ -99,8 +99,10 @@ std::string writePlan(const Plan &plan) {
   std::string s = "{\n  \"format\": \"mamba-plan\",\n  \"version\": " +
                   num(plan.version) + ",\n  \"model\": " +
                   quote(plan.modelName) +
-                  ",\n  \"vocab_size\": " + num(plan.vocabSize) +
-                  ",\n  \"weights\": [";
+                  ",\n  \"vocab_size\": " + num(plan.vocabSize);
+  if (!plan.kernelLibrary.empty())
+    s += ",\n  \"kernel_library\": " + quote(plan.kernelLibrary);
+  s += ",\n  \"weights\": [";
   for (size_t i = 0; i < plan.weights.size(); ++i) {
     const Weight &w = plan.weights[i];
     s += std::string(i ? "," : "") + "\n    {\"name\": " + quote(w.name) +
@@ -357,6 +359,10 @@ Expected<Plan> readPlan(std::string_view text) {
     return s;
   if (plan.vocabSize < 1)
     return r.error("vocab_size", "expected at least 1");
+  if (const JsonValue *lib = root.find("kernel_library"))
+    if (Status s = r.string(*lib, "kernel_library", plan.kernelLibrary);
+        !s.ok())
+      return s;
 
   if (Status s = r.member(root, "plan", "weights", f); !s.ok())
     return s;
@@ -476,6 +482,13 @@ Expected<Plan> readPlanFile(const std::string &path) {
   Expected<Plan> plan = readPlan(text.str());
   if (!plan.ok())
     return Status::error(path + ": " + plan.status().message());
+  const std::string &lib = plan->kernelLibrary;
+  if (!lib.empty() && lib[0] != '/') {
+    size_t slash = path.rfind('/');
+    plan->kernelLibrary =
+        (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) +
+        "/" + lib;
+  }
   return plan;
 }
 

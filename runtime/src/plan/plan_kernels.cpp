@@ -399,6 +399,35 @@ Status selectiveScan(const plan::Step &step, const StepArgs &args,
   return Status::success();
 }
 
+/// out = y + D * u, D broadcast over the channel dimension 1 of [b, e, l].
+Status skip(const plan::Step &step, const StepArgs &args, Context &ctx,
+            bool execute) {
+  Checker c(step, args);
+  const Tensor *y = c.arg("y", 3), *u = c.arg("u", 3), *d = c.arg("D", 1),
+               *out = c.arg("out", 3);
+  if (!c.ok())
+    return c.status();
+  c.sameShape(y, "y", u, "u");
+  c.sameShape(y, "y", out, "out");
+  c.dim(d, "D", 0, y->shape[1], "the channel count");
+  if (!c.ok() || !execute)
+    return c.status();
+  const int64_t e = y->shape[1], len = y->shape[2];
+  ctx.pool.parallelFor(y->shape[0] * len, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const int64_t b = r / len, t = r % len;
+      const float *py = y->data + b * y->stride[0] + t * y->stride[2];
+      const float *pu = u->data + b * u->stride[0] + t * u->stride[2];
+      float *po = out->data + b * out->stride[0] + t * out->stride[2];
+      for (int64_t ch = 0; ch < e; ++ch)
+        po[ch * out->stride[1]] = py[ch * y->stride[1]] +
+                                  d->data[ch * d->stride[0]] *
+                                      pu[ch * u->stride[1]];
+    }
+  });
+  return Status::success();
+}
+
 enum class Op { Add, Sub, Mul, Gate, Exp, Neg, Softplus, Silu };
 
 float apply(Op op, float a, float b) {
@@ -480,6 +509,8 @@ Status runStep(const plan::Step &step, const StepArgs &args, Context &ctx,
     return causalConv1d(step, args, ctx, execute);
   if (k == "selective_scan")
     return selectiveScan(step, args, ctx, execute);
+  if (k == "skip")
+    return skip(step, args, ctx, execute);
   static const std::pair<const char *, std::pair<Op, bool>> kElementwise[] = {
       {"add", {Op::Add, true}},         {"sub", {Op::Sub, true}},
       {"mul", {Op::Mul, true}},         {"gate", {Op::Gate, true}},

@@ -2,6 +2,7 @@
 // kernels once, sizes the workspace, and runs @prefill / @decode_step.
 #include "mamba/plan_model.h"
 
+#include "../cpu/halide_kernels.h"
 #include "../cpu/kernels.h"
 #include "../forward_checks.h"
 #include "plan_kernels.h"
@@ -9,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 namespace mamba {
 
@@ -46,6 +48,12 @@ struct PlanModel::Prepared {
   std::map<int64_t, std::vector<float>> convWeightT;
   std::vector<float> zeros;
   std::vector<float> deltaScratch;
+  /// The plan's compiled kernel library and its kernel per "halide" step.
+  std::optional<cpu::HalideKernelLibrary> library;
+  std::map<const mp::Step *, cpu::HalideKernel> libraryKernels;
+  /// A copy of a state that a library kernel reads while it writes the
+  /// update (its in and out buffers must not alias).
+  std::vector<float> stateScratch;
 };
 
 PlanModel::PlanModel(plan::Plan plan, const CpuModelOptions &options)
@@ -191,6 +199,7 @@ Status PlanModel::bind(std::vector<std::vector<float>> weights) {
         }
       }
     }
+  MAMBA_RETURN_IF_ERROR(bindLibraryKernels());
   prepared_->zeros.assign(static_cast<size_t>(widest), 0.0f);
   prepared_->deltaScratch.assign(static_cast<size_t>(deltaSize), 0.0f);
 
@@ -204,6 +213,38 @@ Status PlanModel::bind(std::vector<std::vector<float>> weights) {
         MAMBA_RETURN_IF_ERROR(runFunction(len == 1 ? *decode_ : *prefill_,
                                           nullptr, batch, len, probe, mode,
                                           false));
+  return Status::success();
+}
+
+Status PlanModel::bindLibraryKernels() {
+  int64_t stateSize = 0;
+  for (const mp::State &st : plan_.states)
+    stateSize = std::max(stateSize, options_.maxBatch * numel(st.shape));
+  for (const mp::Function *fn : {prefill_, decode_})
+    for (const mp::Step &step : fn->steps) {
+      if (step.kernel != "halide")
+        continue;
+      if (plan_.kernelLibrary.empty())
+        return Status::error(fn->name + ": kernel 'halide' (from " +
+                             step.origin +
+                             ") needs the plan's kernel_library");
+      if (!prepared_->library) {
+        auto lib = cpu::HalideKernelLibrary::open(plan_.kernelLibrary);
+        if (!lib.ok())
+          return lib.status();
+        prepared_->library.emplace(std::move(lib.value()));
+        prepared_->library->setThreads(pool_.size());
+      }
+      const mp::Attr *symbol = step.attr("symbol");
+      if (!symbol || !symbol->isString)
+        return Status::error(fn->name + ": kernel 'halide' (from " +
+                             step.origin + ") has no 'symbol' attribute");
+      auto kernel = prepared_->library->kernel(symbol->text);
+      if (!kernel.ok())
+        return kernel.status();
+      prepared_->libraryKernels[&step] = kernel.value();
+    }
+  prepared_->stateScratch.assign(static_cast<size_t>(stateSize), 0.0f);
   return Status::success();
 }
 
@@ -296,12 +337,42 @@ Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
                                     ids, t, lastToken));
       args.tensors.emplace_back(name, t);
     }
-    Status s = planexec::runStep(step, args, ctx, execute);
+    Status s = step.kernel == "halide"
+                   ? runLibraryKernel(step, args, execute)
+                   : planexec::runStep(step, args, ctx, execute);
     if (!s.ok())
       return Status::error(fn.name + " step " + std::to_string(i) + ": " +
                            s.message());
   }
   return Status::success();
+}
+
+Status PlanModel::runLibraryKernel(const plan::Step &step,
+                                   const planexec::StepArgs &args,
+                                   bool execute) {
+  std::vector<cpu::TensorView> views;
+  for (const auto &[name, t] : args.tensors) {
+    cpu::TensorView v;
+    v.data = t.data;
+    v.rank = t.rank;
+    for (int d = 0; d < t.rank; ++d) {
+      v.shape[d] = t.shape[d];
+      v.strides[d] = t.stride[d];
+    }
+    if (name == "init") {
+      // The kernel writes the update into the same slot: read a copy.
+      if (t.numel() > static_cast<int64_t>(prepared_->stateScratch.size()))
+        return Status::error("kernel 'halide' (from " + step.origin +
+                             "): state larger than its scratch");
+      if (execute)
+        std::copy(t.data, t.data + t.numel(), prepared_->stateScratch.data());
+      v.data = prepared_->stateScratch.data();
+    }
+    views.push_back(v);
+  }
+  if (!execute)
+    return Status::success();
+  return prepared_->libraryKernels.at(&step).run(views);
 }
 
 Status PlanModel::forward(const int32_t *tokens, int64_t len, PlanState &state,
