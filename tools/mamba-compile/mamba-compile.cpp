@@ -12,6 +12,7 @@
 #include "Frontend/Sema.h"
 #include "Transforms/ExecutionPlan.h"
 #include "Transforms/Passes.h"
+#include "mamba/bundle.h"
 #include "mamba/plan.h"
 
 #ifdef MAMBA_HAS_HALIDE
@@ -27,6 +28,8 @@
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
@@ -46,7 +49,7 @@ cl::opt<std::string> input(cl::Positional, cl::Required,
                            cl::desc("<spec.ssm | hugging-face-model-dir>"),
                            cl::cat(category));
 
-enum class Emit { AST, MLIR, Optimized, Plan, Package };
+enum class Emit { AST, MLIR, Optimized, Plan, Package, Executable };
 cl::opt<Emit> emit(
     "emit", cl::desc("What to produce"), cl::init(Emit::MLIR),
     cl::values(
@@ -59,8 +62,11 @@ cl::opt<Emit> emit(
                    "the execution plan (JSON, docs/plan-format.md)"),
         clEnumValN(Emit::Package, "package",
                    "a model package directory (-o DIR): plan.json plus the "
-                   "weights and tokenizer when given, runnable by mamba-run "
-                   "without the compiler")),
+                   "weights, tokenizer and kernel library, runnable by "
+                   "mamba-run without the compiler"),
+        clEnumValN(Emit::Executable, "executable",
+                   "a standalone executable (-o FILE): mamba-run with the "
+                   "package inside; it takes mamba-run's options")),
     cl::cat(category));
 
 cl::opt<std::string> output("o",
@@ -111,6 +117,9 @@ int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "mamba-compile") << message << "\n";
   return 1;
 }
+
+/// Vocabularies this large are GPT-NeoX's (the Mamba checkpoints').
+constexpr int64_t kNeoxVocab = 50277;
 
 /// A model name from a directory name: "mamba-130m-hf" -> "mamba_130m_hf".
 std::string modelNameFrom(llvm::StringRef dir) {
@@ -188,11 +197,12 @@ int addToPackage(llvm::StringRef from, llvm::StringRef dir,
   return 0;
 }
 
-int writePackage(const mamba::plan::Plan &plan) {
-  if (output == "-")
-    return fail("--emit=package needs -o DIR");
-  if (std::error_code ec = llvm::sys::fs::create_directories(output))
-    return fail("cannot create '" + output + "': " + ec.message());
+/// The files of a package, as (name in the package, path on disk): the
+/// weights and tokenizer (the input directory's, --weights/--tokenizer, or
+/// for a GPT-NeoX-sized vocabulary the standard library's tokenizer) and the
+/// kernel library; `plan` is updated to name the library inside the package.
+mlir::FailureOr<std::vector<std::pair<std::string, std::string>>>
+packageFiles(mamba::plan::Plan &plan) {
   std::string weights = weightsFile, tokenizer = tokenizerFile;
   if (llvm::sys::fs::is_directory(input)) {
     llvm::SmallString<256> p(input);
@@ -204,28 +214,86 @@ int writePackage(const mamba::plan::Plan &plan) {
     if (tokenizer.empty() && llvm::sys::fs::exists(p))
       tokenizer = std::string(p);
   }
+  if (tokenizer.empty() && plan.vocabSize >= kNeoxVocab)
+    tokenizer = MAMBA_STD_DIR "/tokenizers/gpt-neox-20b.tokenizer.json";
   for (const std::string &f : {weights, tokenizer})
-    if (!f.empty() && !llvm::sys::fs::is_regular_file(f))
-      return fail("'" + f + "' is not a readable file");
-  if (!weights.empty() && addToPackage(weights, output, "model.safetensors"))
-    return 1;
-  if (!tokenizer.empty() && addToPackage(tokenizer, output, "tokenizer.json"))
-    return 1;
+    if (!f.empty() && !llvm::sys::fs::is_regular_file(f)) {
+      fail("'" + f + "' is not a readable file");
+      return mlir::failure();
+    }
+  std::vector<std::pair<std::string, std::string>> files;
+  if (!weights.empty())
+    files.emplace_back("model.safetensors", weights);
+  if (!tokenizer.empty())
+    files.emplace_back("tokenizer.json", tokenizer);
   // The package carries its kernel library, so it runs without the cache.
-  mamba::plan::Plan packaged = plan;
   if (!plan.kernelLibrary.empty()) {
-    if (addToPackage(plan.kernelLibrary, output, "kernels.so"))
-      return 1;
-    packaged.kernelLibrary = "kernels.so";
+    files.emplace_back("kernels.so", plan.kernelLibrary);
+    plan.kernelLibrary = "kernels.so";
   }
-  llvm::SmallString<256> planPath(output);
-  llvm::sys::path::append(planPath, "plan.json");
+  return files;
+}
+
+int writePlanFile(const mamba::plan::Plan &plan, llvm::StringRef path) {
   std::string error;
-  auto out = mlir::openOutputFile(planPath, &error);
+  auto out = mlir::openOutputFile(path, &error);
   if (!out)
     return fail(error);
-  out->os() << mamba::plan::writePlan(packaged);
+  out->os() << mamba::plan::writePlan(plan);
   out->keep();
+  return 0;
+}
+
+int writePackage(mamba::plan::Plan plan) {
+  if (output == "-")
+    return fail("--emit=package needs -o DIR");
+  auto files = packageFiles(plan);
+  if (mlir::failed(files))
+    return 1;
+  if (std::error_code ec = llvm::sys::fs::create_directories(output))
+    return fail("cannot create '" + output + "': " + ec.message());
+  for (const auto &[name, path] : *files)
+    if (addToPackage(path, output, name))
+      return 1;
+  llvm::SmallString<256> planPath(output);
+  llvm::sys::path::append(planPath, "plan.json");
+  return writePlanFile(plan, planPath);
+}
+
+/// mamba-run, which an executable is a copy of: $MAMBA_RUN, else the one
+/// next to this mamba-compile.
+std::string launcherPath(const char *argv0) {
+  if (const char *env = std::getenv("MAMBA_RUN"); env && *env)
+    return env;
+  std::string self = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&launcherPath));
+  llvm::SmallString<256> p(llvm::sys::path::parent_path(self));
+  llvm::sys::path::append(p, "mamba-run");
+  return std::string(p);
+}
+
+int writeExecutable(mamba::plan::Plan plan, const char *argv0) {
+  if (output == "-")
+    return fail("--emit=executable needs -o FILE");
+  std::string launcher = launcherPath(argv0);
+  if (!llvm::sys::fs::can_execute(launcher))
+    return fail("cannot find mamba-run at '" + launcher +
+                "' to build the executable from (set $MAMBA_RUN)");
+  auto files = packageFiles(plan);
+  if (mlir::failed(files))
+    return 1;
+  llvm::SmallString<256> planPath;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("plan", "json", planPath))
+    return fail("cannot create a temporary file: " + ec.message());
+  llvm::FileRemover removePlan(planPath);
+  if (int rc = writePlanFile(plan, planPath))
+    return rc;
+  files->emplace_back("plan.json", std::string(planPath));
+  mamba::Status s =
+      mamba::bundle::writeExecutable(launcher, *files, output);
+  if (!s.ok())
+    return fail(s.message());
   return 0;
 }
 } // namespace
@@ -332,7 +400,9 @@ int main(int argc, char **argv) {
       mlir::failed(compileLibraryKernels(libraryOps, *plan)))
     return 1;
   if (emit == Emit::Package)
-    return writePackage(*plan);
+    return writePackage(std::move(*plan));
+  if (emit == Emit::Executable)
+    return writeExecutable(std::move(*plan), argv[0]);
   std::string error;
   auto out = mlir::openOutputFile(output, &error);
   if (!out)

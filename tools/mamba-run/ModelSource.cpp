@@ -126,6 +126,8 @@ Expected<LoadedModel> loadPlanned(const RunOptions &options,
   if (!plan.ok())
     return plan.status();
   loaded.plan = std::move(plan.value());
+  if (options.embeddedModel)
+    loaded.description = loaded.plan->modelName + " (built in)";
 
   if (options.weights && options.randomWeights)
     return Status::error("--weights and --random-weights exclude each other");

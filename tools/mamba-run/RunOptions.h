@@ -37,6 +37,9 @@ struct RunOptions {
   bool ignoreEos = false;
   /// Print generated token ids instead of text.
   bool printIds = false;
+  /// MODEL is the package this executable carries (mamba-compile
+  /// --emit=executable), not one the user named.
+  bool embeddedModel = false;
   bool showHelp = false;
   bool showVersion = false;
 };

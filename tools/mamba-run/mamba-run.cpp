@@ -3,6 +3,7 @@
 #include "ModelSource.h"
 #include "RunOptions.h"
 
+#include "mamba/bundle.h"
 #include "mamba/cpu_model.h"
 #ifdef MAMBA_HAS_CUDA
 #include "mamba/cuda_model.h"
@@ -14,6 +15,8 @@
 #include "mamba/token_stream.h"
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 using namespace mamba;
@@ -156,6 +159,17 @@ int runPlan(run::LoadedModel &loaded, const run::RunOptions &options,
                            (threads == 1 ? "" : "s") + ", execution plan",
                        startRss);
 }
+/// The directory an executable built by mamba-compile --emit=executable
+/// extracted its package into; removed at exit.
+struct EmbeddedModel {
+  std::string dir;
+  ~EmbeddedModel() {
+    if (!dir.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  }
+};
 } // namespace
 
 int main(int argc, char **argv) {
@@ -163,7 +177,23 @@ int main(int argc, char **argv) {
   Expected<run::RunOptions> parsed = run::parseRunOptions(argc, argv);
   if (!parsed.ok())
     return fail(parsed.status());
-  const run::RunOptions &options = parsed.value();
+  run::RunOptions &options = parsed.value();
+
+  EmbeddedModel embedded;
+  const char *tmp = std::getenv("TMPDIR");
+  Expected<std::string> dir = bundle::extractPackage(
+      "/proc/self/exe", tmp && *tmp ? tmp : "/tmp");
+  if (!dir.ok())
+    return fail(dir.status());
+  embedded.dir = dir.value();
+  if (!embedded.dir.empty()) {
+    if (!options.model.empty())
+      return fail(Status::error("this executable runs the model built into "
+                                "it; it takes no MODEL argument (got '" +
+                                options.model + "')"));
+    options.model = embedded.dir;
+    options.embeddedModel = true;
+  }
   if (options.showHelp) {
     std::cout << run::usage();
     return 0;
