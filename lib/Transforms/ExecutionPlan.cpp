@@ -270,8 +270,8 @@ LogicalResult FunctionPlanner::bindArguments() {
       if (slot >= static_cast<int64_t>(plan_.states.size()) ||
           plan_.states[slot].kind != state.kind ||
           plan_.states[slot].shape != state.shape)
-        return fn_.emitOpError() << "state argument " << i
-                                 << " differs from @prefill's";
+        return fn_.emitOpError()
+               << "state argument " << i << " differs from @prefill's";
     } else {
       plan_.states.push_back(state);
     }
@@ -508,16 +508,14 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         Tensor r = **in;
         r.view.shape.clear();
         r.view.strides.clear();
-        for (const ReassociationIndices &group :
-             c.getReassociationIndices()) {
+        for (const ReassociationIndices &group : c.getReassociationIndices()) {
           Expr size(1);
           for (size_t k = 0; k < group.size(); ++k) {
             int64_t d = group[k];
             size = size * (*in)->view.shape[d];
             if (k + 1 < group.size() &&
-                (*in)->view.strides[d] !=
-                    (*in)->view.strides[group[k + 1]] *
-                        (*in)->view.shape[group[k + 1]])
+                (*in)->view.strides[d] != (*in)->view.strides[group[k + 1]] *
+                                              (*in)->view.shape[group[k + 1]])
               return c.emitOpError() << "cannot be planned: collapses "
                                         "dimensions that are not contiguous";
           }
@@ -563,7 +561,8 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
       })
       .Case([&](RMSNormOp n) -> LogicalResult {
         mp::Step &s = newStep(op, "rmsnorm");
-        s.attrs["eps"] = numberAttr(shortestDecimal(n.getEps().convertToFloat()));
+        s.attrs["eps"] =
+            numberAttr(shortestDecimal(n.getEps().convertToFloat()));
         if (failed(use(op, "x", n.getInput())) ||
             failed(use(op, "weight", n.getWeight())))
           return failure();
@@ -617,8 +616,7 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
             (sc.getZ() && failed(use(op, "z", sc.getZ()))) ||
             (sc.getDeltaBias() &&
              failed(use(op, "delta_bias", sc.getDeltaBias()))) ||
-            failed(
-                defineState(op, sc.getFinalState(), sc.getInitialState())))
+            failed(defineState(op, sc.getFinalState(), sc.getInitialState())))
           return failure();
         define("y", sc.getY(), tensors_[sc.getU()].view.shape, {0, 2, 1});
         return success();
@@ -642,8 +640,8 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
 
 LogicalResult FunctionPlanner::planReturn(func::ReturnOp ret) {
   if (ret.getNumOperands() != 1 + plan_.states.size())
-    return ret.emitOpError() << "expected the logits and " << plan_.states.size()
-                             << " states";
+    return ret.emitOpError()
+           << "expected the logits and " << plan_.states.size() << " states";
   FailureOr<Tensor *> logits = lookup(ret, ret.getOperand(0));
   if (failed(logits))
     return failure();
@@ -731,8 +729,8 @@ void FunctionPlanner::markLogitsTail() {
   // runtime runs them for the last token when only its logits are wanted,
   // and not at all when none are (inner chunks of a long prompt).
   static const llvm::StringSet<> tokenLocal = {
-      "rmsnorm", "linear", "add", "sub", "mul", "exp",
-      "neg",     "softplus", "silu", "gate"};
+      "rmsnorm", "linear", "add",      "sub",  "mul",
+      "exp",     "neg",    "softplus", "silu", "gate"};
   const int numSteps = static_cast<int>(fn_plan_.steps.size());
   std::vector<bool> tail(numSteps, false);
   for (int s = numSteps - 1; s >= 0; --s) {
@@ -807,8 +805,8 @@ mlir::ssm::buildExecutionPlan(ModuleOp module, StringRef modelName,
   mp::Plan plan;
   plan.modelName = modelName.str();
   std::vector<Expr> slots;
-  for (auto [name, decode] : {std::pair<StringRef, bool>{"prefill", false},
-                              {"decode_step", true}}) {
+  for (auto [name, decode] :
+       {std::pair<StringRef, bool>{"prefill", false}, {"decode_step", true}}) {
     auto fn = module.lookupSymbol<func::FuncOp>(name);
     if (!fn || fn.isExternal()) {
       module.emitError() << "no function @" << name

@@ -151,7 +151,8 @@ struct InlineDiscretizeIntoScan : OpRewritePattern<ScanOp> {
     for (Value r : disc->getResults())
       for (Operation *user : r.getUsers())
         if (user != scan.getOperation())
-          return rewriter.notifyMatchFailure(scan, "discretize has other users");
+          return rewriter.notifyMatchFailure(scan,
+                                             "discretize has other users");
     // The positions of deltaA's dims [b, e, n, t] in the iteration space.
     AffineMap m = scan.getInputMap(dAIdx >= 0 ? dAIdx : dBIdx);
     if (m.getNumResults() != 4 ||
@@ -165,8 +166,7 @@ struct InlineDiscretizeIntoScan : OpRewritePattern<ScanOp> {
     };
 
     rewriter.modifyOpInPlace(scan, [&] {
-      SmallVector<Attribute> maps(scan.getMaps().begin(),
-                                  scan.getMaps().end());
+      SmallVector<Attribute> maps(scan.getMaps().begin(), scan.getMaps().end());
       Attribute outMap = maps.pop_back_val();
       scan.getInputsMutable().append(
           ValueRange{disc.getDelta(), disc.getA(), disc.getB()});

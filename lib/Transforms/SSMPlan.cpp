@@ -27,8 +27,7 @@ struct SSMPlanPass : mlir::ssm::impl::SSMPlanBase<SSMPlanPass> {
     if (failed(plan))
       return signalPassFailure();
     std::string error;
-    std::unique_ptr<llvm::ToolOutputFile> file =
-        openOutputFile(output, &error);
+    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &error);
     if (!file) {
       getOperation().emitError() << "cannot write the plan: " << error;
       return signalPassFailure();

@@ -40,9 +40,9 @@ RankedTensorType convStateType(CausalConv1dOp conv) {
                           "kernel width must be static";
     return nullptr;
   }
-  return RankedTensorType::get({input.getDimSize(0), input.getDimSize(1),
-                                width},
-                               input.getElementType());
+  return RankedTensorType::get(
+      {input.getDimSize(0), input.getDimSize(1), width},
+      input.getElementType());
 }
 
 /// Makes every state of `fn` explicit (see the pass description).
@@ -80,16 +80,17 @@ LogicalResult threadStates(func::FuncOp fn) {
     auto attrs = DictionaryAttr::get(
         ctx, {b.getNamedAttr("ssm.state", b.getStringAttr(slot.kind))});
     unsigned argIndex = fn.getNumArguments();
-    if (failed(fn.insertArgument(argIndex, slot.type, attrs, slot.op->getLoc())))
+    if (failed(
+            fn.insertArgument(argIndex, slot.type, attrs, slot.op->getLoc())))
       return failure();
     Value state = fn.getArgument(argIndex);
     Value next;
     if (auto conv = dyn_cast<CausalConv1dOp>(slot.op)) {
       b.setInsertionPoint(conv);
-      auto stateful = CausalConv1dOp::create(
-          b, conv.getLoc(), conv.getResult().getType(), slot.type,
-          conv.getInput(), conv.getWeight(), conv.getBias(), state,
-          conv.getActivation());
+      auto stateful =
+          CausalConv1dOp::create(b, conv.getLoc(), conv.getResult().getType(),
+                                 slot.type, conv.getInput(), conv.getWeight(),
+                                 conv.getBias(), state, conv.getActivation());
       conv.getResult().replaceAllUsesWith(stateful.getResult());
       conv.erase();
       next = stateful.getFinalState();
@@ -120,8 +121,8 @@ LogicalResult fixSeqlenToOne(func::FuncOp fn) {
   if (!tokens.isDynamicDim(1) && tokens.getDimSize(1) != 1)
     return fn.emitOpError() << "cannot specialize a fixed seqlen of "
                             << tokens.getDimSize(1) << " to 1";
-  auto step = RankedTensorType::get({tokens.getDimSize(0), 1},
-                                    tokens.getElementType());
+  auto step =
+      RankedTensorType::get({tokens.getDimSize(0), 1}, tokens.getElementType());
   BlockArgument arg = fn.getArgument(0);
   arg.setType(step);
   OpBuilder b = OpBuilder::atBlockBegin(&fn.getBody().front());
@@ -129,8 +130,8 @@ LogicalResult fixSeqlenToOne(func::FuncOp fn) {
   arg.replaceAllUsesExcept(cast.getResult(), cast);
   SmallVector<Type> inputs(fn.getArgumentTypes());
   inputs[0] = step;
-  fn.setFunctionType(FunctionType::get(fn.getContext(), inputs,
-                                       fn.getResultTypes()));
+  fn.setFunctionType(
+      FunctionType::get(fn.getContext(), inputs, fn.getResultTypes()));
   return success();
 }
 

@@ -1,15 +1,14 @@
 // Numeric contract of the CPU executor: logits of tiny random Mamba models
 // against Hugging Face transformers (golden files from make_golden.py), and
 // agreement of decode, chunked prefill and batching with one-shot prefill.
+#include "golden_files.h"
 #include "mamba/cpu_model.h"
 #include "mamba/json.h"
 #include "mamba/npy.h"
 #include "mamba/weights.h"
 #include "test_util.h"
 
-#include <fstream>
 #include <gtest/gtest.h>
-#include <iterator>
 
 namespace mamba {
 namespace {
@@ -28,34 +27,17 @@ struct Golden {
   NpyArray logits; // [prompt, vocab]
 };
 
-std::vector<int32_t> readIds(const JsonValue *array) {
-  std::vector<int32_t> ids;
-  if (array && array->isArray())
-    for (const JsonValue &v : array->asArray())
-      ids.push_back(static_cast<int32_t>(v.asInt()));
-  return ids;
-}
-
 Golden loadGolden(const std::string &name) {
-  std::string dir = std::string(MAMBA_SOURCE_DIR) + "/test/golden/" + name;
+  const std::string dir = test::goldenDir(name);
   Golden g;
   auto weights = loadModelDir(dir);
   EXPECT_TRUE(weights.ok()) << weights.status().message();
   if (weights.ok())
     g.weights = std::move(weights).value();
-  std::ifstream in(dir + "/golden.json");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  auto json = parseJson(text);
-  EXPECT_TRUE(json.ok()) << json.status().message();
-  if (json.ok()) {
-    g.prompt = readIds(json->find("prompt"));
-    g.greedy = readIds(json->find("greedy"));
-  }
-  auto logits = readNpyF32(dir + "/prompt_logits.npy");
-  EXPECT_TRUE(logits.ok()) << logits.status().message();
-  if (logits.ok())
-    g.logits = std::move(logits).value();
+  test::GoldenFiles files = test::readGoldenFiles(dir);
+  g.prompt = std::move(files.prompt);
+  g.greedy = std::move(files.greedy);
+  g.logits = std::move(files.logits);
   return g;
 }
 

@@ -21,8 +21,8 @@ TEST(PlanExpr, ParsesEvaluatesAndPrints) {
 }
 
 TEST(PlanExpr, RejectsBadText) {
-  for (const char *bad : {"", "batch +", "3**batch", "tokens", "2 3",
-                          "99999999999999999999"}) {
+  for (const char *bad :
+       {"", "batch +", "3**batch", "tokens", "2 3", "99999999999999999999"}) {
     auto e = Expr::parse(bad);
     EXPECT_FALSE(e.ok()) << bad;
   }

@@ -1,49 +1,32 @@
 // The plan path end to end: mamba-compile plans each golden Hugging Face
 // model, PlanModel runs the plan on the model's safetensors, and the logits
 // match transformers' (golden files) as the hand-written executor's do.
-#include "mamba/json.h"
-#include "mamba/npy.h"
+#include "golden_files.h"
 #include "mamba/plan_model.h"
 #include "test_util.h"
 
 #include <cstdlib>
-#include <fstream>
 #include <gtest/gtest.h>
-#include <iterator>
-#include <unistd.h>
 
 namespace mamba {
 namespace {
 
 using test::argmax;
+using test::goldenDir;
 using test::maxAbs;
 using test::maxAbsDiff;
 
 constexpr float kRelTol = 1e-4f;
 
-std::string goldenDir(const std::string &name) {
-  return std::string(MAMBA_SOURCE_DIR) + "/test/golden/" + name;
-}
-
-/// Plans `dir` with mamba-compile into a temporary file and reads it.
+/// Plans `dir` with mamba-compile and reads the plan.
 Expected<plan::Plan> compilePlan(const std::string &dir) {
-  std::string out = ::testing::TempDir() + "plan_" +
-                    std::to_string(::getpid()) + ".json";
+  test::ScratchDir scratch;
+  std::string out = scratch.file("plan.json");
   std::string cmd = std::string(MAMBA_COMPILE_PATH) + " '" + dir +
                     "' --emit=plan -o '" + out + "'";
   if (std::system(cmd.c_str()) != 0)
     return Status::error("mamba-compile failed: " + cmd);
-  auto plan = plan::readPlanFile(out);
-  std::remove(out.c_str());
-  return plan;
-}
-
-std::vector<int32_t> readIds(const JsonValue *array) {
-  std::vector<int32_t> ids;
-  if (array && array->isArray())
-    for (const JsonValue &v : array->asArray())
-      ids.push_back(static_cast<int32_t>(v.asInt()));
-  return ids;
+  return plan::readPlanFile(out);
 }
 
 class PlanGolden : public ::testing::TestWithParam<const char *> {
@@ -56,16 +39,12 @@ protected:
     auto file = SafetensorsFile::open(dir + "/model.safetensors");
     ASSERT_TRUE(file.ok()) << file.status().message();
     file_ = std::make_unique<SafetensorsFile>(std::move(file).value());
-    std::ifstream in(dir + "/golden.json");
-    std::string text((std::istreambuf_iterator<char>(in)),
-                     std::istreambuf_iterator<char>());
-    auto json = parseJson(text);
-    ASSERT_TRUE(json.ok()) << json.status().message();
-    prompt_ = readIds(json->find("prompt"));
-    greedy_ = readIds(json->find("greedy"));
-    auto logits = readNpyF32(dir + "/prompt_logits.npy");
-    ASSERT_TRUE(logits.ok()) << logits.status().message();
-    ref_ = std::move(logits).value();
+    test::GoldenFiles golden = test::readGoldenFiles(dir);
+    prompt_ = std::move(golden.prompt);
+    greedy_ = std::move(golden.greedy);
+    ref_ = std::move(golden.logits);
+    ASSERT_FALSE(prompt_.empty());
+    ASSERT_EQ(ref_.shape.size(), 2u);
     ASSERT_EQ(ref_.shape[1], plan_.vocabSize);
     refMax_ = maxAbs(ref_.data.data(), ref_.data.size());
   }
@@ -109,9 +88,9 @@ TEST_P(PlanGolden, DecodeStepsMatchTransformersAndGreedy) {
   std::vector<float> logits(vocab());
   for (int64_t t = 0; t < len(); ++t) {
     ASSERT_TRUE(model->decode(&prompt_[t], state, logits.data()).ok());
-    EXPECT_LE(maxAbsDiff(logits.data(), ref_.data.data() + t * vocab(),
-                         vocab()),
-              kRelTol * refMax_)
+    EXPECT_LE(
+        maxAbsDiff(logits.data(), ref_.data.data() + t * vocab(), vocab()),
+        kRelTol * refMax_)
         << "position " << t;
   }
   std::vector<int32_t> generated;
@@ -148,17 +127,17 @@ TEST_P(PlanGolden, ChunkedPrefillAndBatchingMatch) {
                     ->forward(tokens.data() + len(), len(), single,
                               LogitsMode::All, alone.data())
                     .ok());
-    EXPECT_LE(maxAbsDiff(logits.data() + len() * vocab(), alone.data(),
-                         alone.size()),
-              1e-5f * refMax_)
+    EXPECT_LE(
+        maxAbsDiff(logits.data() + len() * vocab(), alone.data(), alone.size()),
+        1e-5f * refMax_)
         << "maxChunk " << maxChunk;
     // Only the last token's logits: the plan's logits tail runs for one
     // token (and is skipped for the inner chunks).
     PlanState lastState = model->makeState(2);
     std::vector<float> lastLogits(2 * vocab());
     ASSERT_TRUE(model
-                    ->forward(tokens.data(), len(), lastState,
-                              LogitsMode::Last, lastLogits.data())
+                    ->forward(tokens.data(), len(), lastState, LogitsMode::Last,
+                              lastLogits.data())
                     .ok());
     for (int64_t b = 0; b < 2; ++b)
       EXPECT_LE(maxAbsDiff(lastLogits.data() + b * vocab(),
@@ -190,8 +169,8 @@ TEST(PlanModel, GenericScanThroughHalideMatchesTransformers) {
                   "compile generic scans";
 #else
   const std::string dir = goldenDir("tiny-tied");
-  const std::string pkg = ::testing::TempDir() + "generic_scan_pkg_" +
-                          std::to_string(::getpid());
+  test::ScratchDir scratch;
+  const std::string pkg = scratch.file("pkg");
   std::string cmd = std::string(MAMBA_COMPILE_PATH) + " '" + MAMBA_SOURCE_DIR +
                     "/test/Runtime/data/tiny-tied-generic-scan.ssm' "
                     "--emit=package -o '" +
@@ -210,14 +189,9 @@ TEST(PlanModel, GenericScanThroughHalideMatchesTransformers) {
   auto model = PlanModel::create(*plan, *file, options);
   ASSERT_TRUE(model.ok()) << model.status().message();
 
-  auto ref = readNpyF32(dir + "/prompt_logits.npy");
-  ASSERT_TRUE(ref.ok());
-  std::ifstream in(dir + "/golden.json");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  auto json = parseJson(text);
-  ASSERT_TRUE(json.ok());
-  std::vector<int32_t> prompt = readIds(json->find("prompt"));
+  test::GoldenFiles golden = test::readGoldenFiles(dir);
+  const NpyArray *ref = &golden.logits;
+  const std::vector<int32_t> &prompt = golden.prompt;
   const int64_t len = static_cast<int64_t>(prompt.size()),
                 vocab = plan->vocabSize;
   const float refMax = maxAbs(ref->data.data(), ref->data.size());
@@ -238,15 +212,14 @@ TEST(PlanModel, GenericScanThroughHalideMatchesTransformers) {
               kRelTol * refMax)
         << "position " << t;
   }
-  std::system(("rm -rf '" + pkg + "'").c_str());
 #endif
 }
 
 TEST(PlanModel, RejectsPlansTheKernelsCannotRun) {
   auto p = compilePlan(goldenDir("tiny-tied"));
   ASSERT_TRUE(p.ok()) << p.status().message();
-  auto file = SafetensorsFile::open(goldenDir("tiny-tied") +
-                                    "/model.safetensors");
+  auto file =
+      SafetensorsFile::open(goldenDir("tiny-tied") + "/model.safetensors");
   ASSERT_TRUE(file.ok());
   // A step whose view runs past its buffer.
   plan::Plan bad = *p;

@@ -29,10 +29,10 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
-#include "llvm/Support/Program.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -104,7 +104,8 @@ cl::list<std::string>
                 cl::value_desc("dir"), cl::Prefix, cl::cat(category));
 
 const char *kOverview =
-    "mamba-compile: compile a Mamba model spec to ssm IR, a plan or a package\n\n"
+    "mamba-compile: compile a Mamba model spec to ssm IR, a plan or a "
+    "package\n\n"
     "  The input is a spec file (.ssm, see docs/spec-language.md) or a\n"
     "  Hugging Face model directory whose config.json has model_type\n"
     "  \"mamba\" or \"mamba2\". Imports are resolved relative to the\n"
@@ -152,8 +153,9 @@ mlir::LogicalResult compileLibraryKernels(llvm::ArrayRef<mlir::Operation *> ops,
 #ifdef MAMBA_HAS_HALIDE
   std::vector<mamba::halide::KernelDesc> descs;
   for (auto [i, op] : llvm::enumerate(ops)) {
-    mlir::FailureOr<mamba::halide::KernelDesc> desc = mlir::ssm::kernelDescFromOp(
-        op, "plan_kernel" + std::to_string(i), mamba::halide::HalideSchedule());
+    mlir::FailureOr<mamba::halide::KernelDesc> desc =
+        mlir::ssm::kernelDescFromOp(op, "plan_kernel" + std::to_string(i),
+                                    mamba::halide::HalideSchedule());
     if (mlir::failed(desc))
       return mlir::failure();
     descs.push_back(std::move(*desc));
@@ -290,8 +292,7 @@ int writeExecutable(mamba::plan::Plan plan, const char *argv0) {
   if (int rc = writePlanFile(plan, planPath))
     return rc;
   files->emplace_back("plan.json", std::string(planPath));
-  mamba::Status s =
-      mamba::bundle::writeExecutable(launcher, *files, output);
+  mamba::Status s = mamba::bundle::writeExecutable(launcher, *files, output);
   if (!s.ok())
     return fail(s.message());
   return 0;
@@ -362,8 +363,7 @@ int main(int argc, char **argv) {
     if (emit == Emit::AST) {
       dumpAST(*program.main, out->os());
     } else {
-      mlir::OwningOpRef<mlir::ModuleOp> module =
-          mlirGen(ctx, program, options);
+      mlir::OwningOpRef<mlir::ModuleOp> module = mlirGen(ctx, program, options);
       if (!module)
         return 1;
       module->print(out->os());

@@ -148,8 +148,8 @@ int runPlan(run::LoadedModel &loaded, const run::RunOptions &options,
     auto file = SafetensorsFile::open(loaded.planWeights);
     if (!file.ok())
       return fail(file.status());
-    model = PlanModel::create(std::move(*loaded.plan), file.value(),
-                              modelOptions);
+    model =
+        PlanModel::create(std::move(*loaded.plan), file.value(), modelOptions);
   }
   if (!model.ok())
     return fail(model.status());
@@ -181,8 +181,8 @@ int main(int argc, char **argv) {
 
   EmbeddedModel embedded;
   const char *tmp = std::getenv("TMPDIR");
-  Expected<std::string> dir = bundle::extractPackage(
-      "/proc/self/exe", tmp && *tmp ? tmp : "/tmp");
+  Expected<std::string> dir =
+      bundle::extractPackage("/proc/self/exe", tmp && *tmp ? tmp : "/tmp");
   if (!dir.ok())
     return fail(dir.status());
   embedded.dir = dir.value();

@@ -134,8 +134,7 @@ LogicalResult CausalConv1dOp::verify() {
                            {"batch", "channels", "width"})) ||
        failed(checkElementType(*this, "state", getInitialState().getType(),
                                input.getElementType(), "input")) ||
-       failed(checkElementType(*this, "final_state",
-                               getFinalState().getType(),
+       failed(checkElementType(*this, "final_state", getFinalState().getType(),
                                input.getElementType(), "input"))))
     return failure();
   return checkElementType(*this, "result", getResult().getType(),

@@ -14,10 +14,10 @@ namespace mamba::bundle {
 
 /// Writes `launcher` followed by `files` (name in the package, path on disk)
 /// to `output`, executable. Names are plain file names.
-Status writeExecutable(const std::string &launcher,
-                       const std::vector<std::pair<std::string, std::string>>
-                           &files,
-                       const std::string &output);
+Status
+writeExecutable(const std::string &launcher,
+                const std::vector<std::pair<std::string, std::string>> &files,
+                const std::string &output);
 
 /// If `executable` carries a package, extracts its files into a new
 /// directory under `tmpRoot` and returns that directory; returns an empty

@@ -1,6 +1,7 @@
-// The execution plan: what the compiler hands the runtime (docs/plan-format.md).
-// Buffers, weights, recurrent states and the kernel calls of each entry
-// point, with sizes as polynomials in the batch size and the sequence length.
+// The execution plan: what the compiler hands the runtime
+// (docs/plan-format.md). Buffers, weights, recurrent states and the kernel
+// calls of each entry point, with sizes as polynomials in the batch size and
+// the sequence length.
 #ifndef MAMBA_PLAN_H
 #define MAMBA_PLAN_H
 
@@ -79,7 +80,7 @@ struct View {
 /// A tensor read from the weights file, optionally through elementwise
 /// transforms applied once at load (e.g. {"exp", "neg"}: A = -exp(A_log)).
 struct Weight {
-  std::string name;     // the tensor name in the weights file
+  std::string name; // the tensor name in the weights file
   std::vector<int64_t> shape;
   std::vector<std::string> transforms;
 };

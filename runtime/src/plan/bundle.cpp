@@ -43,10 +43,10 @@ Status copyStream(std::istream &in, std::ostream &out, uint64_t size,
 }
 } // namespace
 
-Status writeExecutable(
-    const std::string &launcher,
-    const std::vector<std::pair<std::string, std::string>> &files,
-    const std::string &output) {
+Status
+writeExecutable(const std::string &launcher,
+                const std::vector<std::pair<std::string, std::string>> &files,
+                const std::string &output) {
   std::ifstream in(launcher, std::ios::binary);
   if (!in)
     return Status::error("cannot read the launcher '" + launcher + "'");

@@ -161,7 +161,8 @@ private:
     while (true) {
       skipSpace();
       Expr factor;
-      if (pos_ < text_.size() && std::isdigit(static_cast<unsigned char>(peek()))) {
+      if (pos_ < text_.size() &&
+          std::isdigit(static_cast<unsigned char>(peek()))) {
         int64_t v = 0;
         while (pos_ < text_.size() &&
                std::isdigit(static_cast<unsigned char>(text_[pos_]))) {

@@ -96,10 +96,10 @@ std::string attrJson(const Attr &a) {
 
 std::string writePlan(const Plan &plan) {
   auto num = [](int64_t v) { return std::to_string(v); };
-  std::string s = "{\n  \"format\": \"mamba-plan\",\n  \"version\": " +
-                  num(plan.version) + ",\n  \"model\": " +
-                  quote(plan.modelName) +
-                  ",\n  \"vocab_size\": " + num(plan.vocabSize);
+  std::string s =
+      "{\n  \"format\": \"mamba-plan\",\n  \"version\": " + num(plan.version) +
+      ",\n  \"model\": " + quote(plan.modelName) +
+      ",\n  \"vocab_size\": " + num(plan.vocabSize);
   if (!plan.kernelLibrary.empty())
     s += ",\n  \"kernel_library\": " + quote(plan.kernelLibrary);
   s += ",\n  \"weights\": [";
@@ -114,13 +114,13 @@ std::string writePlan(const Plan &plan) {
   }
   s += "\n  ],\n  \"states\": [";
   for (size_t i = 0; i < plan.states.size(); ++i)
-    s += std::string(i ? "," : "") + "\n    {\"kind\": " +
-         quote(plan.states[i].kind) +
+    s += std::string(i ? "," : "") +
+         "\n    {\"kind\": " + quote(plan.states[i].kind) +
          ", \"shape\": " + list(plan.states[i].shape, num) + "}";
   s += "\n  ],\n  \"buffers\": [";
   for (size_t i = 0; i < plan.buffers.size(); ++i)
-    s += std::string(i ? "," : "") + "\n    {\"size\": " +
-         exprJson(plan.buffers[i].size) + "}";
+    s += std::string(i ? "," : "") +
+         "\n    {\"size\": " + exprJson(plan.buffers[i].size) + "}";
   s += "\n  ],\n  \"functions\": [";
   for (size_t f = 0; f < plan.functions.size(); ++f) {
     const Function &fn = plan.functions[f];
@@ -128,9 +128,9 @@ std::string writePlan(const Plan &plan) {
          ",\n     \"logits\": " + viewJson(fn.logits) + ",\n     \"steps\": [";
     for (size_t i = 0; i < fn.steps.size(); ++i) {
       const Step &st = fn.steps[i];
-      s += std::string(i ? "," : "") + "\n      {\"kernel\": " +
-           quote(st.kernel) + ", \"origin\": " + quote(st.origin) +
-           ",\n       \"attrs\": {";
+      s += std::string(i ? "," : "") +
+           "\n      {\"kernel\": " + quote(st.kernel) +
+           ", \"origin\": " + quote(st.origin) + ",\n       \"attrs\": {";
       bool first = true;
       for (const auto &[k, a] : st.attrs) {
         s += std::string(first ? "" : ", ") + quote(k) + ": " + attrJson(a);
@@ -166,8 +166,8 @@ public:
   Status integer(const JsonValue &v, const std::string &path,
                  int64_t &out) const {
     if (!v.isInteger())
-      return error(path, std::string("expected an integer, got ") +
-                             v.typeName());
+      return error(path,
+                   std::string("expected an integer, got ") + v.typeName());
     out = v.asInt();
     return Status::success();
   }
@@ -224,8 +224,8 @@ public:
       return s;
     for (size_t i = 0; i < v.asArray().size(); ++i) {
       Expr e;
-      if (Status s = expr(v.asArray()[i], path + "[" + std::to_string(i) + "]",
-                          e);
+      if (Status s =
+              expr(v.asArray()[i], path + "[" + std::to_string(i) + "]", e);
           !s.ok())
         return s;
       out.push_back(e);
@@ -236,8 +236,8 @@ public:
   Status view(const JsonValue &v, const std::string &path, const Plan &plan,
               View &out) const {
     if (!v.isObject())
-      return error(path, std::string("expected a view object, got ") +
-                             v.typeName());
+      return error(path,
+                   std::string("expected a view object, got ") + v.typeName());
     int found = 0;
     for (Space space :
          {Space::Buffer, Space::Weight, Space::State, Space::Tokens}) {
@@ -302,8 +302,7 @@ public:
         } else if (a.isNumber()) {
           attr.number = a.asNumber();
         } else {
-          return error(path + ".attrs." + k,
-                       "expected a number or a string");
+          return error(path + ".attrs." + k, "expected a number or a string");
         }
         out.attrs[k] = attr;
       }
@@ -314,8 +313,7 @@ public:
       return error(path + ".args", "expected an object of views");
     for (const auto &[name, a] : f->asObject()) {
       View view;
-      if (Status s = this->view(a, path + ".args." + name, plan, view);
-          !s.ok())
+      if (Status s = this->view(a, path + ".args." + name, plan, view); !s.ok())
         return s;
       out.args.emplace_back(name, std::move(view));
     }
@@ -390,8 +388,8 @@ Expected<Plan> readPlan(std::string_view text) {
         if (Status s = r.string(t->asArray()[k], tp, name); !s.ok())
           return s;
         if (name != "exp" && name != "neg")
-          return r.error(tp, "expected \"exp\" or \"neg\", got \"" + name +
-                                 "\"");
+          return r.error(tp,
+                         "expected \"exp\" or \"neg\", got \"" + name + "\"");
         weight.transforms.push_back(name);
       }
     }
@@ -412,8 +410,8 @@ Expected<Plan> readPlan(std::string_view text) {
     if (Status s = r.string(*g, p + ".kind", state.kind); !s.ok())
       return s;
     if (state.kind != "conv" && state.kind != "ssm")
-      return r.error(p + ".kind",
-                     "expected \"conv\" or \"ssm\", got \"" + state.kind + "\"");
+      return r.error(p + ".kind", "expected \"conv\" or \"ssm\", got \"" +
+                                      state.kind + "\"");
     if (Status s = r.member(v, p, "shape", g); !s.ok())
       return s;
     if (Status s = r.dims(*g, p + ".shape", state.shape); !s.ok())
@@ -485,9 +483,9 @@ Expected<Plan> readPlanFile(const std::string &path) {
   const std::string &lib = plan->kernelLibrary;
   if (!lib.empty() && lib[0] != '/') {
     size_t slash = path.rfind('/');
-    plan->kernelLibrary =
-        (slash == std::string::npos ? std::string(".") : path.substr(0, slash)) +
-        "/" + lib;
+    plan->kernelLibrary = (slash == std::string::npos ? std::string(".")
+                                                      : path.substr(0, slash)) +
+                          "/" + lib;
   }
   return plan;
 }

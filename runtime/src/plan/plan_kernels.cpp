@@ -84,8 +84,10 @@ public:
 
   void unitStride(const Tensor *t, const char *name, int d) {
     if (t && ok() && t->shape[d] > 1 && t->stride[d] != 1)
-      fail("argument '" + std::string(name) + "' must be contiguous in "
-           "dimension " + std::to_string(d) + " (stride 1), got stride " +
+      fail("argument '" + std::string(name) +
+           "' must be contiguous in "
+           "dimension " +
+           std::to_string(d) + " (stride 1), got stride " +
            std::to_string(t->stride[d]));
   }
 
@@ -220,13 +222,14 @@ Status rmsnorm(const plan::Step &step, const StepArgs &args, Context &ctx,
     return c.status();
   const int64_t dim = x->shape[rank - 1];
   const float e = static_cast<float>(eps->number);
-  forRowMatrices(*x, *out, [&](int64_t ox, int64_t oy, int64_t rows,
-                               int64_t ldx, int64_t ldy) {
-    ctx.pool.parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
-      cpu::rmsnorm(x->data + ox, ldx, w->data, e, dim, out->data + oy, ldy,
-                   begin, end);
-    });
-  });
+  forRowMatrices(
+      *x, *out,
+      [&](int64_t ox, int64_t oy, int64_t rows, int64_t ldx, int64_t ldy) {
+        ctx.pool.parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
+          cpu::rmsnorm(x->data + ox, ldx, w->data, e, dim, out->data + oy, ldy,
+                       begin, end);
+        });
+      });
   return Status::success();
 }
 
@@ -254,17 +257,18 @@ Status linear(const plan::Step &step, const StepArgs &args, Context &ctx,
   if (!c.ok() || !execute)
     return c.status();
   const int64_t n = w->shape[0], k = w->shape[1];
-  forRowMatrices(*x, *out, [&](int64_t ox, int64_t oy, int64_t rows,
-                               int64_t ldx, int64_t ldy) {
-    cpu::linear(ctx.pool, x->data + ox, ldx, w->data,
-                bias ? bias->data : nullptr, out->data + oy, ldy, rows, n, k,
-                false);
-  });
+  forRowMatrices(
+      *x, *out,
+      [&](int64_t ox, int64_t oy, int64_t rows, int64_t ldx, int64_t ldy) {
+        cpu::linear(ctx.pool, x->data + ox, ldx, w->data,
+                    bias ? bias->data : nullptr, out->data + oy, ldy, rows, n,
+                    k, false);
+      });
   return Status::success();
 }
 
-Status causalConv1d(const plan::Step &step, const StepArgs &args,
-                    Context &ctx, bool execute) {
+Status causalConv1d(const plan::Step &step, const StepArgs &args, Context &ctx,
+                    bool execute) {
   Checker c(step, args);
   const Tensor *x = c.arg("x", 3), *w = c.arg("weight", 2),
                *bias = c.arg("bias", 1, true), *state = c.arg("state", 3),
@@ -282,9 +286,9 @@ Status causalConv1d(const plan::Step &step, const StepArgs &args,
   c.dim(state, "state", 0, x->shape[0], "the batch");
   c.dim(state, "state", 1, e, "the channel count");
   c.dim(state, "state", 2, k, "the kernel width");
-  c.require(k <= cpu::kMaxConvKernel,
-            "kernel width " + std::to_string(k) + " exceeds the CPU limit " +
-                std::to_string(cpu::kMaxConvKernel));
+  c.require(k <= cpu::kMaxConvKernel, "kernel width " + std::to_string(k) +
+                                          " exceeds the CPU limit " +
+                                          std::to_string(cpu::kMaxConvKernel));
   c.unitStride(x, "x", 1);
   c.unitStride(out, "out", 1);
   c.contiguous(state, "state");
@@ -297,17 +301,16 @@ Status causalConv1d(const plan::Step &step, const StepArgs &args,
   const int64_t len = x->shape[2];
   ctx.pool.parallelFor(e, kChannelAlign, [&](int64_t begin, int64_t end) {
     for (int64_t b = 0; b < x->shape[0]; ++b)
-      cpu::causalConv1dSilu(x->data + b * x->stride[0], x->stride[2], len, wT,
-                            bias ? bias->data : nullptr, e, k,
-                            state->data + b * state->stride[0],
-                            out->data + b * out->stride[0], out->stride[2],
-                            begin, end);
+      cpu::causalConv1dSilu(
+          x->data + b * x->stride[0], x->stride[2], len, wT,
+          bias ? bias->data : nullptr, e, k, state->data + b * state->stride[0],
+          out->data + b * out->stride[0], out->stride[2], begin, end);
   });
   return Status::success();
 }
 
-Status selectiveScan(const plan::Step &step, const StepArgs &args,
-                     Context &ctx, bool execute) {
+Status selectiveScan(const plan::Step &step, const StepArgs &args, Context &ctx,
+                     bool execute) {
   Checker c(step, args);
   const Tensor *u = c.arg("u", 3), *delta = c.arg("delta", 3),
                *a = c.arg("A", 2), *bm = c.arg("B", 3), *cm = c.arg("C", 3),
@@ -344,8 +347,12 @@ Status selectiveScan(const plan::Step &step, const StepArgs &args,
   c.require(n <= cpu::kMaxScanState, "d_state " + std::to_string(n) +
                                          " exceeds the CPU limit " +
                                          std::to_string(cpu::kMaxScanState));
-  for (auto [t, name] : {std::pair{u, "u"}, {delta, "delta"}, {z, "z"},
-                         {y, "y"}, {bm, "B"}, {cm, "C"}})
+  for (auto [t, name] : {std::pair{u, "u"},
+                         {delta, "delta"},
+                         {z, "z"},
+                         {y, "y"},
+                         {bm, "B"},
+                         {cm, "C"}})
     c.unitStride(t, name, 1);
   c.require(len == 1 || bm->stride[2] == cm->stride[2],
             "arguments 'B' and 'C' must share their time stride");
@@ -420,9 +427,9 @@ Status skip(const plan::Step &step, const StepArgs &args, Context &ctx,
       const float *pu = u->data + b * u->stride[0] + t * u->stride[2];
       float *po = out->data + b * out->stride[0] + t * out->stride[2];
       for (int64_t ch = 0; ch < e; ++ch)
-        po[ch * out->stride[1]] = py[ch * y->stride[1]] +
-                                  d->data[ch * d->stride[0]] *
-                                      pu[ch * u->stride[1]];
+        po[ch * out->stride[1]] =
+            py[ch * y->stride[1]] +
+            d->data[ch * d->stride[0]] * pu[ch * u->stride[1]];
     }
   });
   return Status::success();
@@ -512,10 +519,14 @@ Status runStep(const plan::Step &step, const StepArgs &args, Context &ctx,
   if (k == "skip")
     return skip(step, args, ctx, execute);
   static const std::pair<const char *, std::pair<Op, bool>> kElementwise[] = {
-      {"add", {Op::Add, true}},         {"sub", {Op::Sub, true}},
-      {"mul", {Op::Mul, true}},         {"gate", {Op::Gate, true}},
-      {"exp", {Op::Exp, false}},        {"neg", {Op::Neg, false}},
-      {"softplus", {Op::Softplus, false}}, {"silu", {Op::Silu, false}}};
+      {"add", {Op::Add, true}},
+      {"sub", {Op::Sub, true}},
+      {"mul", {Op::Mul, true}},
+      {"gate", {Op::Gate, true}},
+      {"exp", {Op::Exp, false}},
+      {"neg", {Op::Neg, false}},
+      {"softplus", {Op::Softplus, false}},
+      {"silu", {Op::Silu, false}}};
   for (const auto &[name, opBinary] : kElementwise)
     if (k == name)
       return elementwise(step, args, ctx, execute, opBinary.first,

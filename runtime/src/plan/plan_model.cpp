@@ -133,10 +133,10 @@ PlanModel::createRandom(plan::Plan plan, uint64_t seed,
     for (char c : w.name)
       state = mix(state ^ static_cast<unsigned char>(c));
     const bool vector = w.shape.size() == 1;
-    const float scale =
-        vector ? 0.02f
-               : 1.0f / std::sqrt(static_cast<float>(
-                            std::max<int64_t>(1, w.shape.back())));
+    const float scale = vector
+                            ? 0.02f
+                            : 1.0f / std::sqrt(static_cast<float>(
+                                         std::max<int64_t>(1, w.shape.back())));
     std::vector<float> values(static_cast<size_t>(numel(w.shape)));
     for (float &v : values) {
       state = mix(state);
@@ -226,8 +226,7 @@ Status PlanModel::bindLibraryKernels() {
         continue;
       if (plan_.kernelLibrary.empty())
         return Status::error(fn->name + ": kernel 'halide' (from " +
-                             step.origin +
-                             ") needs the plan's kernel_library");
+                             step.origin + ") needs the plan's kernel_library");
       if (!prepared_->library) {
         auto lib = cpu::HalideKernelLibrary::open(plan_.kernelLibrary);
         if (!lib.ok())
@@ -403,10 +402,9 @@ Status PlanModel::forward(const int32_t *tokens, int64_t len, PlanState &state,
     planexec::Tensor out;
     const mp::View &v = fn.logits;
     const float *base = buffers_[v.index].data();
-    MAMBA_RETURN_IF_ERROR(resolve(v, "logits", batch, chunk,
-                                  const_cast<float *>(base),
-                                  static_cast<int64_t>(buffers_[v.index].size()),
-                                  nullptr, out));
+    MAMBA_RETURN_IF_ERROR(
+        resolve(v, "logits", batch, chunk, const_cast<float *>(base),
+                static_cast<int64_t>(buffers_[v.index].size()), nullptr, out));
     const int64_t width = std::min(vocab, out.shape[2]);
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t t = mode == LogitsMode::Last ? chunk - 1 : 0; t < chunk;
