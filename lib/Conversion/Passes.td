@@ -14,12 +14,13 @@ def SSMToCUDA : Pass<"ssm-to-cuda", "::mlir::ModuleOp"> {
   let description = [{
     Emits one CUDA C kernel per kernel-level ssm op of the module
     (`ssm.selective_scan`, `ssm.causal_conv1d`, `ssm.rmsnorm`, `ssm.gate`
-    with z, `ssm.embedding`) through the emitter the CUDA runtime uses, and
+    with z, `ssm.embedding`, and the generic `ssm.scan`, whose regions are
+    printed as expressions) through the emitter the CUDA runtime uses, and
     writes the module's source to `output` (stdout by default). Each kernel
     starts with a comment naming the op it came from. Run it after
     `--ssm-optimize`: ops that are not fused kernels yet (a standalone
-    softplus, silu or skip, a generic ssm.scan) are reported as errors
-    rather than silently skipped. The IR is left unchanged.
+    softplus, silu or skip) are reported as errors rather than silently
+    skipped. The IR is left unchanged.
   }];
   let options = [
     Option<"output", "output", "std::string", /*default=*/"\"-\"",

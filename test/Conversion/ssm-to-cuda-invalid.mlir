@@ -17,19 +17,54 @@ func.func @silu(%x: tensor<2x8x4xf32>) -> tensor<2x8x4xf32> {
 
 // -----
 
-func.func @generic_scan(%x: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
-  // expected-error @+1 {{has no CUDA lowering yet; only scans that --ssm-optimize folds into 'ssm.selective_scan' run on the GPU}}
+func.func @generic_scan_unsupported_op(%x: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
   %y, %h = ssm.scan ins(%x : tensor<2x8x64xf32>)
       maps = [affine_map<(b, c, t) -> (b, c, t)>, affine_map<(b, c, t) -> (b, c, t)>]
       update {
   ^bb0(%hp: f32, %xt: f32):
-    %one = arith.constant 1.0 : f32
-    ssm.yield %one, %xt : f32, f32
+    // expected-error @+1 {{is not supported by the CUDA backend in an 'ssm.scan' region (supported: arith.constant/addf/subf/mulf/divf/negf/maximumf/minimumf/extf/truncf, math.exp/log/sqrt/tanh/absf)}}
+    %a = math.sin %xt : f32
+    ssm.yield %a, %xt : f32, f32
   } readout {
   ^bb0(%ht: f32, %xt: f32):
     ssm.yield %ht : f32
   } -> tensor<2x8x64xf32>, tensor<2x8xf32>
   return %y : tensor<2x8x64xf32>
+}
+
+// -----
+
+func.func @generic_scan_captured_value(%x: tensor<2x8x64xf32>, %s: f32) -> tensor<2x8x64xf32> {
+  %y, %h = ssm.scan ins(%x : tensor<2x8x64xf32>)
+      maps = [affine_map<(b, c, t) -> (b, c, t)>, affine_map<(b, c, t) -> (b, c, t)>]
+      update {
+  ^bb0(%hp: f32, %xt: f32):
+    // expected-error @+1 {{reads a value from outside the 'ssm.scan' region that is not a float constant; the CUDA backend cannot lower it}}
+    %b = arith.mulf %xt, %s : f32
+    %one = arith.constant 1.0 : f32
+    ssm.yield %one, %b : f32, f32
+  } readout {
+  ^bb0(%ht: f32, %xt: f32):
+    ssm.yield %ht : f32
+  } -> tensor<2x8x64xf32>, tensor<2x8xf32>
+  return %y : tensor<2x8x64xf32>
+}
+
+// -----
+
+func.func @generic_scan_bf16_state(%x: tensor<2x8x64xbf16>) -> tensor<2x8x64xbf16> {
+  // expected-error @+1 {{cannot be lowered to CUDA: the kernel keeps the state in f32, got 'final_state' of element type 'bf16'}}
+  %y, %h = ssm.scan ins(%x : tensor<2x8x64xbf16>)
+      maps = [affine_map<(b, c, t) -> (b, c, t)>, affine_map<(b, c, t) -> (b, c, t)>]
+      update {
+  ^bb0(%hp: bf16, %xt: bf16):
+    %one = arith.constant 1.0 : bf16
+    ssm.yield %one, %xt : bf16, bf16
+  } readout {
+  ^bb0(%ht: bf16, %xt: bf16):
+    ssm.yield %ht : bf16
+  } -> tensor<2x8x64xbf16>, tensor<2x8xbf16>
+  return %y : tensor<2x8x64xbf16>
 }
 
 // -----

@@ -129,6 +129,129 @@ TEST(CudaCodegen, RowKernelsGridCompile) {
       }
 }
 
+TEST(CudaCodegen, DecodeGemvGridCompiles) {
+  int count = 0;
+  for (ElemType x : kTypes)
+    for (ElemType w : kTypes)
+      for (int options = 0; options < 8; ++options) {
+        const int batches[] = {1, 4, 16};
+        const int batch = batches[options % 3];
+        {
+          cg::GemvDesc d;
+          d.name = "gemv_" + std::to_string(options);
+          d.xType = x;
+          d.wType = w;
+          d.batch = batch;
+          d.normInput = options & 1;
+          d.hasBias = options & 2;
+          d.accumulate = options & 4;
+          d.schedule.threadsPerBlock = batch == 16 ? 128 : 256;
+          d.schedule.itemsPerThread = batch == 1 ? 4 : 2;
+          d.schedule.loadsInFlight = batch == 16 ? 1 : 4;
+          expectCompiles({cg::emitGemv(d)},
+                         std::string("gemv ") + elemTypeName(x) + " x " +
+                             elemTypeName(w) + " options " +
+                             std::to_string(options) + " batch " +
+                             std::to_string(batch));
+          ++count;
+        }
+      }
+  EXPECT_EQ(count, 3 * 3 * 8);
+}
+
+TEST(CudaCodegen, ConvStepLinearAndScanStepDtProjGridCompile) {
+  for (ElemType t : kTypes)
+    for (int slice : {32, 64, 128, 256})
+      for (int width : {3, 4}) {
+        cg::CausalConv1dStepLinearDesc d;
+        d.conv.xType = ElemType::F32;
+        d.conv.outType = t;
+        d.conv.width = width;
+        d.conv.hasBias = width == 4;
+        d.wType = t;
+        d.rows = slice == 32 ? 5 : 80;
+        d.dim = slice == 32 ? 100 : 1536;
+        d.batch = slice == 256 ? 16 : 3;
+        d.schedule.threadsPerBlock = slice == 128 ? 128 : 256;
+        d.schedule.kSlice = slice;
+        cg::SelectiveScanDesc scan;
+        scan.name = "scan_step_dt";
+        scan.uType = scan.yType = t;
+        scan.dtRank = slice / 8;
+        scan.dState = width == 3 ? 4 : 16;
+        scan.schedule = {128, 4, 64};
+        expectCompiles({cg::emitCausalConv1dStepLinear(d),
+                        cg::emitSelectiveScanStep(scan)},
+                       std::string("conv step + linear ") + elemTypeName(t) +
+                           " slice " + std::to_string(slice) + " width " +
+                           std::to_string(width));
+      }
+}
+
+TEST(CudaCodegen, DecodeKernelsSayWhatTheyFuse) {
+  cg::GemvDesc g;
+  g.name = "gemv_in";
+  g.wType = ElemType::BF16;
+  g.batch = 4;
+  g.normInput = g.hasBias = true;
+  g.schedule.itemsPerThread = 2;
+  g.schedule.loadsInFlight = 3;
+  cg::Emitted e = cg::emitGemv(g);
+  ASSERT_TRUE(e.ok()) << e.error;
+  EXPECT_NE(
+      e.source.find("// ssm.linear, decode GEMV (fused: input rmsnorm, "
+                    "bias): y[b, row] = W[row] . x[b]; x f32,\n// W bf16"),
+      std::string::npos)
+      << e.source;
+  EXPECT_NE(e.source.find("constexpr int kBatch = 4, kRows = 2, kLoads = 3;"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("rsqrtf(t / k + eps)"), std::string::npos);
+  g.normInput = g.hasBias = false;
+  g.accumulate = true;
+  e = cg::emitGemv(g);
+  EXPECT_EQ(e.source.find("rsqrtf"), std::string::npos);
+  EXPECT_NE(e.source.find("y[b * ld_y + row] += v;"), std::string::npos);
+  g.schedule.loadsInFlight = 0;
+  EXPECT_NE(cg::emitGemv(g).error.find("loadsInFlight must be in [1, 8]"),
+            std::string::npos);
+  g.schedule.loadsInFlight = 2;
+  g.batch = 65;
+  EXPECT_NE(cg::emitGemv(g).error.find("batch must be in [1, 64]"),
+            std::string::npos);
+
+  cg::CausalConv1dStepLinearDesc c;
+  c.wType = ElemType::BF16;
+  c.rows = 80;
+  c.dim = 1536;
+  c.schedule.kSlice = 64;
+  e = cg::emitCausalConv1dStepLinear(c);
+  ASSERT_TRUE(e.ok()) << e.error;
+  EXPECT_NE(e.source.find("80 output and 1536 input features"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("kSplits = (dim + kSlice - 1) / kSlice"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("atomicAdd(counter, 1u) == gridDim.x - 1"),
+            std::string::npos);
+  c.schedule.kSlice = 48;
+  EXPECT_NE(cg::emitCausalConv1dStepLinear(c).error.find(
+                "kSlice (48) must be 8 x a power of two <= 32"),
+            std::string::npos);
+
+  cg::SelectiveScanDesc s;
+  s.dtRank = 48;
+  e = cg::emitSelectiveScanStep(s);
+  ASSERT_TRUE(e.ok()) << e.error;
+  EXPECT_NE(e.source.find("(decode step, dt_proj of rank 48 fused)"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("const float *__restrict__ dt_proj) {"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("mamba_softplus(mamba_to_float(dlow) + "
+                          "delta_bias[c])"),
+            std::string::npos);
+  EXPECT_NE(cg::emitSelectiveScan(s).error.find("decode-step option"),
+            std::string::npos);
+}
+
 TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
   cg::SelectiveScanDesc d;
   d.uType = ElemType::BF16;

@@ -1,4 +1,6 @@
-// Whole-model decode on the GPU with and without CUDA graphs, next to the
+// Whole-model decode on the GPU with and without CUDA graphs, the fused
+// decode path (4 kernels per layer, GEMVs of our own) against the previous
+// one (cuBLAS, 7 per layer), next to the
 // weight-bandwidth roofline (weight bytes read per step / device copy
 // bandwidth measured in the same run). Random weights, stock shapes.
 // Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32.
@@ -77,9 +79,9 @@ int main(int argc, char **argv) {
                 "weights %s\n\n",
                 (*dev)->name().c_str(), copyGBs, dtypeName(dtype));
   }
-  std::printf("| shape | batch | graphs | decode tok/s | step | weight MB | "
-              "roofline steps/s | steps/s of roofline |\n"
-              "|---|---|---|---|---|---|---|---|\n");
+  std::printf("| shape | batch | graphs | fused | decode tok/s | step | "
+              "weight MB | roofline steps/s | steps/s of roofline |\n"
+              "|---|---|---|---|---|---|---|---|---|\n");
   const int steps = 256;
   for (const std::string &shape : shapes) {
     Expected<ModelConfig> config = stockModelConfig(shape);
@@ -88,26 +90,30 @@ int main(int argc, char **argv) {
     const ModelWeights weights = makeRandomWeights(*config, 0);
     const double bytes = weightBytes(*config, dtypeSize(dtype));
     const double roofline = copyGBs * 1e9 / bytes;
-    for (bool graphs : {true, false}) {
-      CudaModelOptions options;
-      options.maxBatch = 16;
-      options.weightType = dtype;
-      options.useGraphs = graphs;
-      auto model = CudaModel::create(weights, options);
-      if (!model.ok())
-        return fail(model.status());
-      for (int64_t batch : {1, 16}) {
-        Expected<double> rate = decodeRate(**model, batch, steps);
-        if (!rate.ok())
-          return fail(rate.status());
-        const double stepUs = batch / *rate * 1e6;
-        std::printf("| %s | %lld | %s | %.0f | %.1f us | %.1f | %.0f | %.0f%% "
-                    "|\n",
-                    shape.c_str(), static_cast<long long>(batch),
-                    graphs ? "yes" : "no", *rate, stepUs, bytes / 1e6, roofline,
-                    100.0 * (1e6 / stepUs) / roofline);
+    for (bool graphs : {true, false})
+      for (bool fused : {true, false}) {
+        CudaModelOptions options;
+        options.maxBatch = 16;
+        options.weightType = dtype;
+        options.useGraphs = graphs;
+        options.fusedDecodeMaxBatch = fused ? 16 : 0;
+        auto model = CudaModel::create(weights, options);
+        if (!model.ok())
+          return fail(model.status());
+        for (int64_t batch : {1, 4, 16}) {
+          Expected<double> rate = decodeRate(**model, batch, steps);
+          if (!rate.ok())
+            return fail(rate.status());
+          const double stepUs = batch / *rate * 1e6;
+          std::printf("| %s | %lld | %s | %s | %.0f | %.1f us | %.1f | %.0f | "
+                      "%.0f%% |\n",
+                      shape.c_str(), static_cast<long long>(batch),
+                      graphs ? "yes" : "no", fused ? "yes" : "no", *rate,
+                      stepUs, bytes / 1e6, roofline,
+                      100.0 * (1e6 / stepUs) / roofline);
+          std::fflush(stdout);
+        }
       }
-    }
   }
   return 0;
 }

@@ -107,6 +107,7 @@ TEST(CudaModel, DecodeChunksAndBatchesMatchCpu) {
   ASSERT_TRUE(weights.ok()) << weights.status().message();
   CudaModelOptions options;
   options.maxBatch = 3;
+  options.fusedDecodeMaxBatch = 4; // decode steps take the fused path
   options.maxChunk = 5; // 13 tokens: chunks of 5, 5, 3 (< conv width tail)
   MAMBA_CUDA_MODEL_OR_SKIP(gpu, *weights, options);
   auto cpu = CpuModel::create(*weights, {1, 3, 64});
@@ -156,6 +157,7 @@ TEST(CudaModel, GraphDecodeMatchesEagerDecode) {
   for (DType dtype : {DType::F32, DType::BF16}) {
     CudaModelOptions options;
     options.maxBatch = 2;
+    options.fusedDecodeMaxBatch = 4; // fused at batch 1 and 2
     options.weightType = dtype;
     MAMBA_CUDA_MODEL_OR_SKIP(graphs, *weights, options);
     options.useGraphs = false;
@@ -192,6 +194,66 @@ TEST(CudaModel, GraphDecodeMatchesEagerDecode) {
                 1e-6f * maxAbs(he.ssmState(0), n));
     }
   }
+}
+
+TEST(CudaModel, FusedDecodeMatchesUnfusedDecode) {
+  // small-untied: no biases, untied lm_head; proj-bias-odd-vocab: in/out
+  // projection biases and a vocabulary that is no multiple of 16.
+  for (const char *name : {"small-untied", "proj-bias-odd-vocab"})
+    for (DType dtype : {DType::F32, DType::BF16}) {
+      auto weights = loadModelDir(goldenDir(name));
+      ASSERT_TRUE(weights.ok()) << weights.status().message();
+      const int64_t V = weights->config.vocabSize;
+      CudaModelOptions options;
+      options.maxBatch = 5; // fused GEMV tiles of 1, 4 and 16
+      options.weightType = dtype;
+      options.fusedDecodeMaxBatch = 16;
+      MAMBA_CUDA_MODEL_OR_SKIP(fused, *weights, options);
+      options.fusedDecodeMaxBatch = 0;
+      MAMBA_CUDA_MODEL_OR_SKIP(plain, *weights, options);
+      for (int64_t batch : {1, 3, 5}) {
+        auto f = fused->newState(batch);
+        auto p = plain->newState(batch);
+        ASSERT_TRUE(f.ok() && p.ok());
+        const std::vector<int32_t> prompt(batch * 6, 17);
+        std::vector<float> a(batch * V), b(batch * V);
+        ASSERT_TRUE(
+            fused->forward(prompt.data(), 6, *f, LogitsMode::Last, a.data())
+                .ok());
+        ASSERT_TRUE(
+            plain->forward(prompt.data(), 6, *p, LogitsMode::Last, b.data())
+                .ok());
+        // F32: summation order only. BF16: the plain path also rounds the
+        // projections' inputs to BF16, the fused one keeps them F32.
+        const float tol = dtype == DType::F32 ? 1e-5f : kBf16Tol;
+        for (int step = 0; step < 4; ++step) {
+          std::vector<int32_t> next(batch);
+          for (int64_t i = 0; i < batch; ++i)
+            next[i] = static_cast<int32_t>((step * 5 + i * 3 + 1) % V);
+          Status s = fused->decode(next.data(), *f, a.data());
+          ASSERT_TRUE(s.ok()) << s.message();
+          ASSERT_TRUE(plain->decode(next.data(), *p, b.data()).ok());
+          const float err = maxAbsDiff(a.data(), b.data(), a.size());
+          EXPECT_LE(err, tol * maxAbs(b.data(), b.size()))
+              << name << " " << dtypeName(dtype) << " batch " << batch
+              << " step " << step;
+        }
+        ModelState hf(weights->config, batch), hp(weights->config, batch);
+        ASSERT_TRUE(f->download(hf).ok() && p->download(hp).ok());
+        for (int64_t l = 0; l < weights->config.nLayer; ++l) {
+          const size_t n =
+              batch * weights->config.dInner() * weights->config.dState;
+          EXPECT_LE(maxAbsDiff(hf.ssmState(l), hp.ssmState(l), n),
+                    tol * maxAbs(hp.ssmState(l), n))
+              << name << " layer " << l;
+          const size_t nc =
+              batch * weights->config.dInner() * weights->config.dConv;
+          EXPECT_LE(maxAbsDiff(hf.convState(l), hp.convState(l), nc),
+                    tol * maxAbs(hp.convState(l), nc))
+              << name << " layer " << l;
+        }
+      }
+    }
 }
 
 TEST(CudaModel, LongPrefillUsesTheChunkedScanAndMatchesCpu) {

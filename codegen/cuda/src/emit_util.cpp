@@ -70,6 +70,39 @@ __device__ __forceinline__ float mamba_exp2_poly(float x) {
   p = fmaf(p, f, 1.0f);
   return __int_as_float(__float_as_int(p) + static_cast<int>(k) * (1 << 23));
 }
+// 16 bytes of any element type, widened to floats (GEMV weight loads).
+struct __align__(16) mamba_u4 { unsigned x, y, z, w; };
+__device__ __forceinline__ void mamba_unpack(const float *, mamba_u4 v, float *o) {
+  o[0] = __uint_as_float(v.x); o[1] = __uint_as_float(v.y);
+  o[2] = __uint_as_float(v.z); o[3] = __uint_as_float(v.w);
+}
+__device__ __forceinline__ void mamba_unpack2(const mamba_bf16 *, unsigned v, float *o) {
+  o[0] = __uint_as_float(v << 16); o[1] = __uint_as_float(v & 0xffff0000u);
+}
+__device__ __forceinline__ void mamba_unpack2(const mamba_f16 *, unsigned v, float *o) {
+  o[0] = mamba_to_float(mamba_f16{static_cast<unsigned short>(v & 0xffffu)});
+  o[1] = mamba_to_float(mamba_f16{static_cast<unsigned short>(v >> 16)});
+}
+template <class T>
+__device__ __forceinline__ void mamba_unpack(const T *t, mamba_u4 v, float *o) {
+  mamba_unpack2(t, v.x, o); mamba_unpack2(t, v.y, o + 2);
+  mamba_unpack2(t, v.z, o + 4); mamba_unpack2(t, v.w, o + 6);
+}
+// N elements at p as floats: 16-byte loads where N * sizeof(T) allows
+// (p then 16-byte aligned), else element by element.
+template <int N, class T>
+__device__ __forceinline__ void mamba_load_vec(const T *p, float *o) {
+  if constexpr (N * sizeof(T) % 16 == 0) {
+#pragma unroll
+    for (int i = 0; i < static_cast<int>(N * sizeof(T) / 16); ++i)
+      mamba_unpack(p, reinterpret_cast<const mamba_u4 *>(p)[i],
+                   o + i * static_cast<int>(16 / sizeof(T)));
+  } else {
+#pragma unroll
+    for (int i = 0; i < N; ++i)
+      o[i] = mamba_to_float(p[i]);
+  }
+}
 )";
 }
 

@@ -37,8 +37,13 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
   if (!(d.schedule.fmaExpFraction >= 0.0 && d.schedule.fmaExpFraction <= 1.0))
     return d.name + ": fmaExpFraction must be in [0, 1], got " +
            std::to_string(d.schedule.fmaExpFraction);
+  if (d.dtRank < 0 || d.dtRank > 1024)
+    return d.name + ": dtRank must be in [0, 1024], got " +
+           std::to_string(d.dtRank);
   if (step)
     return "";
+  if (d.dtRank > 0)
+    return d.name + ": dtRank (dt_proj folded in) is a decode-step option";
   if (d.schedule.chunkLen < 1 || d.schedule.chunkLen > 1024)
     return d.name + ": chunkLen must be in [1, 1024], got " +
            std::to_string(d.schedule.chunkLen);
@@ -294,13 +299,32 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
   Vars vars;
   // Same signature as the prefill kernel (seqlen must be 1), so one launcher
   // serves both; the time strides go unused.
+  const bool dtProj = d.dtRank > 0;
   std::string src =
-      detail::scanHeader(d, "decode step", false) + detail::scanSignature("");
+      detail::scanHeader(d,
+                         dtProj ? "decode step, dt_proj of rank " +
+                                      std::to_string(d.dtRank) + " fused"
+                                : "decode step",
+                         false) +
+      detail::scanSignature(
+          dtProj ? ",\n      const float *__restrict__ dt_proj" : "");
   src += detail::scanPrologue(
       d, vars, "blockIdx.y",
       d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f");
-  src += R"(  float dt = 0.0f, uv = 0.0f;
-  if (valid) {
+  src += "  float dt = 0.0f, uv = 0.0f;\n";
+  if (dtProj)
+    // The lanes of a channel split dt_proj's dot product.
+    src += R"(  constexpr int kRank = $RANK;
+  float dlow = 0.0f;
+  if (valid)
+    for (int r = lane; r < kRank; r += kLanes)
+      dlow = fmaf(dt_proj[(long long)c * kRank + r],
+                  mamba_to_float(delta[b * delta_sb + r * delta_sc]), dlow);
+#pragma unroll
+  for (int off = kLanes / 2; off > 0; off >>= 1)
+    dlow += __shfl_xor_sync(0xffffffffu, dlow, off);
+)";
+  src += R"(  if (valid) {
     dt = $DTEXPR;
     uv = mamba_to_float(u[b * u_sb + c * u_sc]);
   }
@@ -325,8 +349,11 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
   }
 }
 )";
-  vars.push_back({"DTEXPR", detail::scanDtExpr(
-                                d, "delta[b * delta_sb + c * delta_sc]", "c")});
+  vars.push_back(
+      {"DTEXPR",
+       detail::scanDtExpr(
+           d, dtProj ? "dlow" : "delta[b * delta_sb + c * delta_sc]", "c")});
+  vars.push_back({"RANK", std::to_string(d.dtRank)});
   return {subst(src, vars), ""};
 }
 

@@ -1,14 +1,17 @@
 //===- SSMToCUDA.cpp - print CUDA C for the fused ssm ops -----------------===//
 //
-// The --ssm-to-cuda pass: maps each kernel-level ssm op to a kernel
-// description of the CUDA emitter (the one the CUDA runtime uses, so what
-// the lit tests check is what runs) and writes the module's CUDA C.
+// The --ssm-to-cuda pass: maps each kernel-level ssm op, and the generic
+// ssm.scan, to a kernel description of the CUDA emitter (the one the CUDA
+// runtime uses, so what the lit tests check is what runs) and writes the
+// module's CUDA C.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Conversion/Passes.h"
+#include "ScanDescFromOp.h"
 
 #include "mamba/codegen/cuda_emitter.h"
+#include "mamba/codegen/generic_scan.h"
 #include "mlir/Support/FileUtilities.h"
 #include "ssm/IR/SSMOps.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -180,6 +183,24 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
     return add(op, cg::emitBiasAdd(d));
   }
 
+  LogicalResult lower(ScanOp op) {
+    FailureOr<cg::GenericScanDesc> d =
+        genericScanDescFromOp(op, kernelName(op));
+    if (failed(d))
+      return failure();
+    // Lane groups sized for the slots summed into one element of y; the
+    // kernel loops over groups of slots, so any size runs. 16 (Mamba's
+    // d_state) stands in for a dynamic size.
+    ArrayRef<int64_t> shape = op.getFinalState().getType().getShape();
+    long long slots = 1;
+    for (auto [dim, size] : llvm::enumerate(shape))
+      if (!llvm::is_contained(d->outputDims, static_cast<int>(dim)))
+        slots *= ShapedType::isDynamic(size) ? 16 : size;
+    d->schedule = cg::defaultGenericScanSchedule(slots);
+    d->schedule.threadsPerBlock = threadsPerBlock;
+    return add(op, cg::emitGenericScan(*d));
+  }
+
   /// Ops that are not kernels on their own: --ssm-optimize fuses them.
   LogicalResult notFused(Operation *op, StringRef into) {
     return op->emitOpError() << "has no CUDA kernel of its own; run "
@@ -192,18 +213,13 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
       LogicalResult r =
           llvm::TypeSwitch<Operation *, LogicalResult>(op)
               .Case<SelectiveScanOp, CausalConv1dOp, RMSNormOp, GateOp,
-                    EmbeddingOp, LinearOp>([&](auto o) { return lower(o); })
+                    EmbeddingOp, LinearOp, ScanOp>(
+                  [&](auto o) { return lower(o); })
               .Case<SoftplusOp, DiscretizeOp, SkipOp>([&](Operation *o) {
                 return notFused(o, "'ssm.selective_scan'");
               })
               .Case<SiluOp>([&](Operation *o) {
                 return notFused(o, "'ssm.causal_conv1d' (activation = silu)");
-              })
-              .Case<ScanOp>([&](ScanOp o) {
-                return o.emitOpError()
-                       << "has no CUDA lowering yet; only scans that "
-                          "--ssm-optimize folds into 'ssm.selective_scan' "
-                          "run on the GPU";
               })
               .Default([](Operation *) { return success(); });
       return failed(r) ? WalkResult::interrupt() : WalkResult::advance();

@@ -36,6 +36,14 @@ struct CudaModelOptions {
   /// stream synchronisation per step. false: every step is launched
   /// kernel by kernel (same results; for comparison and debugging).
   bool useGraphs = true;
+  /// Decode steps of batch <= fusedDecodeMaxBatch (at most 16) run the
+  /// fused path: 4 kernels per layer (rmsnorm + in_proj GEMV, conv step +
+  /// x_proj, dt_proj + scan step, out_proj GEMV + residual add) with GEMVs
+  /// of our own instead of cuBLAS. Larger batches, or 0, run the prefill
+  /// kernels and cuBLAS at len 1 (7 per layer). Default 1: on an H100 the
+  /// fused path wins at batch 1 but loses to cuBLAS at 1.4b BF16 batch 4
+  /// and at batch 16 (bench/results/cuda-2026-11-25c.md).
+  int64_t fusedDecodeMaxBatch = 1;
   /// Kernel cache directory; empty means $MAMBA_CACHE_DIR or ~/.cache/mamba.
   std::string cacheDir;
 };
@@ -124,6 +132,8 @@ private:
   /// The decode step's work on the stream, from the page-locked token ids
   /// to the page-locked logits; what the graph captures.
   Status enqueueDecodeStep(int64_t batch, CudaState &state);
+  /// The fused decode step from the device token ids to the device logits.
+  Status enqueueFusedDecode(int64_t batch, CudaState &state);
 
   ModelConfig config_;
   CudaModelOptions options_;

@@ -35,6 +35,28 @@ cg::Schedule rowSchedule() {
   return s;
 }
 
+/// Batch sizes the fused decode GEMVs are generated for (their accumulator
+/// tiles); a batch runs in the smallest one that holds it.
+constexpr int kGemvBuckets[] = {1, 4, 16};
+constexpr int kFusedMaxBatch = 16;
+
+size_t gemvBucket(int64_t batch) {
+  size_t i = 0;
+  while (kGemvBuckets[i] < batch)
+    ++i;
+  return i;
+}
+
+/// 8 warps of 2 rows; fewer weight loads in flight for the larger batch
+/// tiles, which hold more accumulators.
+cg::Schedule gemvSchedule(int batch) {
+  cg::Schedule s;
+  s.threadsPerBlock = 256;
+  s.itemsPerThread = 2;
+  s.loadsInFlight = batch <= 4 ? 4 : 2;
+  return s;
+}
+
 } // namespace
 
 /// Descriptions of the model's kernels: what codegen/cuda emits for it.
@@ -44,8 +66,15 @@ struct ModelKernelDescs {
   cg::CausalConv1dDesc conv, convStep;
   cg::SelectiveScanDesc scan, scanStep, scanChunked;
   cg::BiasAddDesc bias;
+  // The fused decode step: per GEMV bucket the in_proj (input rmsnorm),
+  // out_proj (residual add) and lm_head GEMVs; conv step + x_proj; the scan
+  // step with dt_proj folded in.
+  std::vector<cg::GemvDesc> gemvIn, gemvOut, gemvHead;
+  cg::CausalConv1dStepLinearDesc convLinear;
+  cg::SelectiveScanDesc scanStepDt;
 
-  ModelKernelDescs(const ModelConfig &c, DType weightType) {
+  /// `fusedBatch`: the largest batch of the fused decode step (0: none).
+  ModelKernelDescs(const ModelConfig &c, DType weightType, int64_t fusedBatch) {
     const cg::ElemType act = elemType(weightType);
     embedding.tableType = act;
     embedding.schedule = rowSchedule();
@@ -72,6 +101,44 @@ struct ModelKernelDescs {
     scanChunked.name = "selective_scan_chunked";
     scanChunked.schedule.chunkLen = std::min(scan.schedule.chunkLen, 32);
     bias.schedule = rowSchedule();
+
+    for (size_t i = 0; fusedBatch > 0 && i <= gemvBucket(fusedBatch); ++i) {
+      const int b = kGemvBuckets[i];
+      const std::string suffix = "_b" + std::to_string(b);
+      cg::GemvDesc in;
+      in.name = "gemv_norm" + suffix;
+      in.wType = act;
+      in.batch = b;
+      in.normInput = true;
+      in.schedule = gemvSchedule(b);
+      cg::GemvDesc head = in;
+      in.hasBias = c.useBias;
+      if (c.useBias)
+        in.name = "gemv_norm_bias" + suffix;
+      cg::GemvDesc out = in;
+      out.name = "gemv_residual" + suffix;
+      out.xType = act;
+      out.normInput = false;
+      out.accumulate = true;
+      gemvIn.push_back(in);
+      gemvOut.push_back(out);
+      gemvHead.push_back(head);
+    }
+    convLinear.name = "conv1d_silu_step_x_proj";
+    convLinear.conv = convStep;
+    convLinear.conv.outType = act;
+    convLinear.wType = act;
+    convLinear.rows = static_cast<int>(c.dtRank + 2 * c.dState);
+    convLinear.dim = static_cast<int>(c.dInner());
+    convLinear.batch = static_cast<int>(std::max<int64_t>(fusedBatch, 1));
+    convLinear.schedule.threadsPerBlock = 256;
+    // 20-32 K slices for the stock shapes: enough blocks, few partial
+    // products for the last block to sum.
+    const int64_t e = c.dInner();
+    convLinear.schedule.kSlice = e <= 2048 ? 64 : e <= 4096 ? 128 : 256;
+    scanStepDt = scanStep;
+    scanStepDt.name = "selective_scan_step_dt_proj";
+    scanStepDt.dtRank = static_cast<int>(c.dtRank);
   }
 
   /// One module with every kernel the model launches.
@@ -87,6 +154,14 @@ struct ModelKernelDescs {
         cg::emitSelectiveScanChunked(scanChunked)};
     if (withBias)
       parts.push_back(cg::emitBiasAdd(bias));
+    for (size_t i = 0; i < gemvIn.size(); ++i) {
+      parts.push_back(cg::emitGemv(gemvIn[i]));
+      parts.push_back(cg::emitGemv(gemvOut[i]));
+      if (withBias) // else the in_proj kernel is the lm_head one
+        parts.push_back(cg::emitGemv(gemvHead[i]));
+    }
+    parts.push_back(cg::emitCausalConv1dStepLinear(convLinear));
+    parts.push_back(cg::emitSelectiveScanStep(scanStepDt));
     std::vector<std::string> kernels;
     for (const cg::Emitted &e : parts) {
       if (!e.ok())
@@ -109,13 +184,18 @@ struct CudaModel::Impl {
   std::unique_ptr<ModelKernelDescs> descs;
   CUfunction embedding = nullptr, norm = nullptr, normResidual = nullptr,
              conv = nullptr, convState = nullptr, convStep = nullptr,
-             scan = nullptr, scanStep = nullptr, bias = nullptr;
+             scan = nullptr, scanStep = nullptr, bias = nullptr,
+             convLinear = nullptr, scanStepDt = nullptr;
+  std::vector<CUfunction> gemvIn, gemvOut, gemvHead;
   cuda::ScanChunkedKernels scanChunked;
   DType act = DType::F32;
   DeviceBuffer embeddingTable, lmHead, normF;
   std::vector<LayerBuffers> layers;
   // Workspace for maxBatch x maxChunk tokens, row = batch * len + token.
   DeviceBuffer ids, hidden, proj, normed, xz, xc, dbc, delta, y, logits;
+  /// Fused decode: x_proj's per-slice partial products and the counter of
+  /// finished slices (zero between launches).
+  DeviceBuffer xProjPartial, xProjCounter;
   std::vector<int32_t> hostIds;
   /// The time-parallel scan's chunk states; its prefill is skipped (the
   /// sequential kernel runs) when a shape would need more.
@@ -172,6 +252,11 @@ CudaModel::create(const ModelWeights &weights,
   MAMBA_RETURN_IF_ERROR(checkWeightSizes(weights));
   if (options.maxBatch <= 0 || options.maxChunk <= 0)
     return Status::error("maxBatch and maxChunk must be positive");
+  if (options.fusedDecodeMaxBatch < 0 ||
+      options.fusedDecodeMaxBatch > kFusedMaxBatch)
+    return Status::error("fusedDecodeMaxBatch must be in [0, " +
+                         std::to_string(kFusedMaxBatch) + "], got " +
+                         std::to_string(options.fusedDecodeMaxBatch));
   if (options.weightType != DType::F32 && options.weightType != DType::BF16)
     return Status::error(std::string("CUDA weights must be F32 or BF16, got ") +
                          dtypeName(options.weightType));
@@ -192,7 +277,9 @@ CudaModel::create(const ModelWeights &weights,
   model->report_.arch = dev.arch();
 
   // Kernels: generate, then compile or hit the cache.
-  m.descs = std::make_unique<ModelKernelDescs>(c, options.weightType);
+  m.descs = std::make_unique<ModelKernelDescs>(
+      c, options.weightType,
+      std::min(options.maxBatch, options.fusedDecodeMaxBatch));
   Expected<std::string> source = m.descs->source(c.useBias);
   if (!source.ok())
     return source.status();
@@ -230,6 +317,17 @@ CudaModel::create(const ModelWeights &weights,
       {&m.scanChunked.chunkScan, m.descs->scanChunked.name + "_chunk_scan"}};
   if (c.useBias)
     functions.push_back({&m.bias, m.descs->bias.name});
+  const size_t buckets = m.descs->gemvIn.size();
+  m.gemvIn.resize(buckets);
+  m.gemvOut.resize(buckets);
+  m.gemvHead.resize(buckets);
+  for (size_t i = 0; i < buckets; ++i) {
+    functions.push_back({&m.gemvIn[i], m.descs->gemvIn[i].name});
+    functions.push_back({&m.gemvOut[i], m.descs->gemvOut[i].name});
+    functions.push_back({&m.gemvHead[i], m.descs->gemvHead[i].name});
+  }
+  functions.push_back({&m.convLinear, m.descs->convLinear.name});
+  functions.push_back({&m.scanStepDt, m.descs->scanStepDt.name});
   for (const Named &n : functions) {
     Expected<CUfunction> f = m.module->function(n.name);
     if (!f.ok())
@@ -315,7 +413,13 @@ CudaModel::create(const ModelWeights &weights,
       {&m.dbc, tokens * dbcWidth * f, "x_proj output"},
       {&m.delta, tokens * e * f, "dt_proj output"},
       {&m.y, tokens * e * actSize, "scan output"},
-      {&m.logits, tokens * c.vocabSize * f, "logits"}};
+      {&m.logits, tokens * c.vocabSize * f, "logits"},
+      {&m.xProjPartial,
+       static_cast<size_t>(cuda::convStepLinearBlocks(m.descs->convLinear, e) *
+                           m.descs->convLinear.batch) *
+           dbcWidth * f,
+       "x_proj partial products"},
+      {&m.xProjCounter, sizeof(unsigned), "the x_proj slice counter"}};
   for (const Alloc &a : allocs) {
     Expected<DeviceBuffer> b = dev.alloc(a.bytes, a.what);
     if (!b.ok())
@@ -323,6 +427,7 @@ CudaModel::create(const ModelWeights &weights,
     *a.buf = std::move(b).value();
   }
   m.hostIds.resize(tokens);
+  MAMBA_RETURN_IF_ERROR(dev.zero(m.xProjCounter.ptr(), sizeof(unsigned)));
 
   // The time-parallel scan's chunk states, for the largest need over the
   // batch sizes (its chunk count depends on the batch, not on the length).
@@ -579,10 +684,93 @@ Status CudaModel::enqueueDecodeStep(int64_t batch, CudaState &state) {
   Impl &m = *impl_;
   MAMBA_RETURN_IF_ERROR(
       m.device->upload(m.ids.ptr(), m.stepIds.ptr(), batch * sizeof(int32_t)));
-  MAMBA_RETURN_IF_ERROR(runChunk(batch, 1, state));
-  MAMBA_RETURN_IF_ERROR(enqueueLogits(batch, 1, LogitsMode::Last));
+  if (batch <= options_.fusedDecodeMaxBatch) {
+    MAMBA_RETURN_IF_ERROR(enqueueFusedDecode(batch, state));
+  } else {
+    MAMBA_RETURN_IF_ERROR(runChunk(batch, 1, state));
+    MAMBA_RETURN_IF_ERROR(enqueueLogits(batch, 1, LogitsMode::Last));
+  }
   return m.device->downloadAsync(m.stepLogits.ptr(), m.logits.ptr(),
                                  batch * config_.vocabSize * sizeof(float));
+}
+
+Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
+  const ModelConfig &c = config_;
+  Impl &m = *impl_;
+  cuda::Device &dev = *m.device;
+  const ModelKernelDescs &k = *m.descs;
+  const int64_t d = c.dModel, e = c.dInner(), n = c.dState, r = c.dtRank,
+                dbcW = r + 2 * n;
+  const int rows = static_cast<int>(batch);
+  const float eps = static_cast<float>(c.rmsEps);
+  const size_t g = gemvBucket(batch);
+  float *dbc = m.dbc.as<float>();
+
+  // The residual stream lives in `hidden`: each layer's out_proj GEMV adds
+  // into it, and the next GEMV normalizes it on the fly.
+  MAMBA_RETURN_IF_ERROR(cuda::launchEmbedding(
+      dev, m.embedding, k.embedding, m.ids.as<int>(),
+      m.embeddingTable.as<void>(), m.hidden.as<void>(), d, rows,
+      static_cast<int>(d), static_cast<int>(c.vocabSize)));
+  for (int64_t layer = 0; layer < c.nLayer; ++layer) {
+    const LayerBuffers &w = m.layers[layer];
+    MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
+        dev, m.gemvIn[g], k.gemvIn[g], m.hidden.as<void>(), d,
+        w.inProj.as<void>(), c.useBias ? w.inProjBias.as<float>() : nullptr,
+        w.norm.as<float>(), eps, m.xz.as<float>(), 2 * e, rows,
+        static_cast<int>(2 * e), static_cast<int>(d)));
+
+    cuda::ConvTensors conv{m.xz.as<void>(),
+                           w.convWeight.as<float>(),
+                           c.useConvBias ? w.convBias.as<float>() : nullptr,
+                           state.conv_->as<float>() +
+                               layer * batch * e * c.dConv,
+                           m.xc.as<void>(),
+                           cuda::tokenMajor(1, 2 * e),
+                           cuda::tokenMajor(1, e),
+                           rows,
+                           static_cast<int>(e),
+                           1};
+    MAMBA_RETURN_IF_ERROR(cuda::launchCausalConv1dStepLinear(
+        dev, m.convLinear, k.convLinear, conv, w.xProj.as<void>(),
+        m.xProjPartial.as<float>(), m.xProjCounter.as<unsigned>(), dbc, dbcW));
+
+    cuda::ScanTensors scan{};
+    scan.u = m.xc.as<void>();
+    scan.delta = dbc; // dt_proj's input: x_proj's first dt_rank outputs
+    scan.b = dbc + r;
+    scan.c = dbc + r + n;
+    scan.z = m.xz.as<float>() + e;
+    scan.a = w.a.as<float>();
+    scan.d = w.d.as<float>();
+    scan.deltaBias = w.dtBias.as<float>();
+    scan.state = state.ssm_->as<float>() + layer * batch * e * n;
+    scan.y = m.y.as<void>();
+    scan.uS = cuda::tokenMajor(1, e);
+    scan.deltaS = {dbcW, 1, dbcW};
+    scan.zS = cuda::tokenMajor(1, 2 * e);
+    scan.yS = cuda::tokenMajor(1, e);
+    scan.bS = {dbcW, 1, dbcW};
+    scan.cS = scan.bS;
+    scan.batch = rows;
+    scan.dim = static_cast<int>(e);
+    scan.seqlen = 1;
+    scan.dtProj = w.dtProj.as<float>();
+    MAMBA_RETURN_IF_ERROR(
+        cuda::launchSelectiveScan(dev, m.scanStepDt, k.scanStepDt, scan, true));
+
+    MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
+        dev, m.gemvOut[g], k.gemvOut[g], m.y.as<void>(), e,
+        w.outProj.as<void>(), c.useBias ? w.outProjBias.as<float>() : nullptr,
+        nullptr, 0.0f, m.hidden.as<float>(), d, rows, static_cast<int>(d),
+        static_cast<int>(e)));
+  }
+  const void *head =
+      c.tieWordEmbeddings ? m.embeddingTable.as<void>() : m.lmHead.as<void>();
+  return cuda::launchGemv(
+      dev, m.gemvHead[g], k.gemvHead[g], m.hidden.as<void>(), d, head, nullptr,
+      m.normF.as<float>(), eps, m.logits.as<float>(), c.vocabSize, rows,
+      static_cast<int>(c.vocabSize), static_cast<int>(d));
 }
 
 Status CudaModel::computeLogits(int64_t batch, int64_t len, LogitsMode mode,

@@ -14,13 +14,18 @@ Status launchSelectiveScan(Device &dev, CUfunction f,
                            const ScanTensors &t, bool step) {
   if (step && t.seqlen != 1)
     return Status::error("the scan step kernel takes one token");
+  if (desc.dtRank > 0 && (!step || !t.dtProj))
+    return Status::error("a scan with dt_proj folded in is a step kernel and "
+                         "needs the dt_proj weight");
   ScanTensors a = t;
   auto args = kernelArgs(
       a.u, a.delta, a.a, a.b, a.c, a.d, a.z, a.deltaBias, a.state, a.y, a.batch,
       a.dim, a.seqlen, a.uS.batch, a.uS.channel, a.uS.time, a.deltaS.batch,
       a.deltaS.channel, a.deltaS.time, a.zS.batch, a.zS.channel, a.zS.time,
       a.yS.batch, a.yS.channel, a.yS.time, a.bS.batch, a.bS.channel, a.bS.time,
-      a.cS.batch, a.cS.channel, a.cS.time);
+      a.cS.batch, a.cS.channel, a.cS.time, a.dtProj);
+  if (desc.dtRank == 0)
+    args.pop_back();
   return dev.launch(f, ceilDiv(t.dim, desc.channelsPerBlock()), t.batch, 1,
                     desc.schedule.threadsPerBlock, args.data(),
                     desc.name.c_str());
@@ -115,6 +120,45 @@ Status launchCausalConv1dStep(Device &dev, CUfunction f,
                  a.xS.batch, a.xS.channel, a.outS.batch, a.outS.channel);
   return dev.launch(f, ceilDiv(t.dim, threads), t.batch, 1, threads,
                     args.data(), desc.name.c_str());
+}
+
+Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
+                  const void *x, long long ldx, const void *w,
+                  const float *bias, const float *normWeight, float eps,
+                  float *y, long long ldy, int batch, int rows, int k) {
+  if (batch < 1 || batch > desc.batch)
+    return Status::error(desc.name + " runs batch 1.." +
+                         std::to_string(desc.batch) + ", got " +
+                         std::to_string(batch));
+  auto args =
+      kernelArgs(x, ldx, w, bias, normWeight, eps, y, ldy, batch, rows, k);
+  const int rowsPerBlock =
+      desc.schedule.threadsPerBlock / 32 * desc.schedule.itemsPerThread;
+  return dev.launch(f, ceilDiv(rows, rowsPerBlock), 1, 1,
+                    desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
+int convStepLinearBlocks(const cg::CausalConv1dStepLinearDesc &desc, int dim) {
+  return static_cast<int>(ceilDiv(dim, desc.schedule.kSlice));
+}
+
+Status launchCausalConv1dStepLinear(Device &dev, CUfunction f,
+                                    const cg::CausalConv1dStepLinearDesc &desc,
+                                    const ConvTensors &t, const void *w,
+                                    float *partial, unsigned *counter, float *y,
+                                    long long ldy) {
+  if (t.seqlen != 1 || t.batch < 1 || t.batch > desc.batch ||
+      t.dim != desc.dim || t.xS.channel != 1 || t.outS.channel != 1)
+    return Status::error(desc.name + " takes one token of batch 1.." +
+                         std::to_string(desc.batch) + " and " +
+                         std::to_string(desc.dim) + " channels, token-major");
+  ConvTensors a = t;
+  auto args = kernelArgs(a.x, a.xS.batch, a.weight, a.bias, a.state, a.out,
+                         a.outS.batch, w, partial, counter, y, ldy, a.batch);
+  return dev.launch(f, convStepLinearBlocks(desc, t.dim), 1, 1,
+                    desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
 }
 
 Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,

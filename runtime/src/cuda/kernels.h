@@ -28,6 +28,9 @@ struct ScanTensors {
   void *y;
   Strides uS, deltaS, zS, yS, bS, cS; ///< B/C: channel stride = d_state stride
   int batch, dim, seqlen;
+  /// With desc.dtRank > 0 (step only): dt_proj [dim, dtRank], and `delta`
+  /// is its input (deltaS.channel steps over the rank).
+  const float *dtProj = nullptr;
 };
 /// Prefill kernel, or the step kernel when `step` (seqlen must then be 1).
 Status launchSelectiveScan(Device &dev, CUfunction f,
@@ -73,6 +76,25 @@ Status launchCausalConv1d(Device &dev, CUfunction f, CUfunction stateUpdate,
 Status launchCausalConv1dStep(Device &dev, CUfunction f,
                               const cg::CausalConv1dDesc &desc,
                               const ConvTensors &t);
+
+/// y[b, row] (=, or += with desc.accumulate) W[row] . x[b] (+ bias) for
+/// batch <= desc.batch; with desc.normInput, x is rmsnorm'ed by normWeight.
+Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
+                  const void *x, long long ldx, const void *w,
+                  const float *bias, const float *normWeight, float eps,
+                  float *y, long long ldy, int batch, int rows, int k);
+
+/// Grid size of the conv step + split-K linear: its partial products take
+/// blocks x batch x desc.rows floats.
+int convStepLinearBlocks(const cg::CausalConv1dStepLinearDesc &desc, int dim);
+/// Conv step (t as for launchCausalConv1dStep, token-major rows) fused with
+/// y[b] = W . out[b] (W [desc.rows, dim]); `counter` is a zeroed device word
+/// the kernel leaves zeroed.
+Status launchCausalConv1dStepLinear(Device &dev, CUfunction f,
+                                    const cg::CausalConv1dStepLinearDesc &desc,
+                                    const ConvTensors &t, const void *w,
+                                    float *partial, unsigned *counter, float *y,
+                                    long long ldy);
 
 Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,
                      void *hidden, long long ldHidden, const void *residual,

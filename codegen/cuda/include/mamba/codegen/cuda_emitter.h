@@ -42,6 +42,12 @@ struct Schedule {
   /// units (round(fraction * itemsPerThread) of the itemsPerThread states);
   /// both units then work in parallel. 0 = all on the SFU.
   double fmaExpFraction = 0.0;
+  /// GEMV only: 16-byte weight loads each lane issues per row before using
+  /// them (the k-loop unroll; more bytes in flight per SM).
+  int loadsInFlight = 2;
+  /// Split-K GEMV (conv step + linear): input channels per block; the
+  /// blocks' partial products are summed by the last block to finish.
+  int kSlice = 64;
 };
 
 /// ssm.selective_scan: delta_bias, softplus, discretization, the recurrence,
@@ -62,6 +68,11 @@ struct SelectiveScanDesc {
   bool hasInitialState = true;
   /// b_rule: false = simplified (dt * B), true = zoh ((exp(dt A) - 1) / A * B).
   bool zohB = false;
+  /// Decode step only: > 0 folds dt_proj into the kernel. `delta` is then
+  /// dt_proj's input (x_proj's first dtRank outputs; its channel stride
+  /// steps over the rank) and a trailing argument `dt_proj` [dim, dtRank]
+  /// (F32) gives delta = dt_proj . delta_in per channel.
+  int dtRank = 0;
   Layout layout = Layout::TokenMajor;
   Schedule schedule;
 
@@ -121,6 +132,44 @@ struct BiasAddDesc {
   Schedule schedule;
 };
 
+/// ssm.linear for a few rows of activations (decode): y[b, row] = W[row] .
+/// x[b] (+ bias), W row-major [rows, k], F32 accumulation and output. Each
+/// warp owns itemsPerThread rows and reads them with 16-byte loads; all
+/// batch rows are computed from one read of the weights.
+struct GemvDesc {
+  std::string name = "gemv";
+  ElemType xType = ElemType::F32;
+  ElemType wType = ElemType::F32;
+  /// Batch rows the kernel holds accumulators for; it runs any batch up to
+  /// this (1..64).
+  int batch = 1;
+  /// x is the F32 residual stream: the kernel applies ssm.rmsnorm (weight,
+  /// eps) to it on the fly; the norm's per-row scale is computed per block.
+  bool normInput = false;
+  bool hasBias = false;
+  /// y += W x (+ bias): the residual add of a block's output projection.
+  bool accumulate = false;
+  Schedule schedule;
+};
+
+/// The decode step of ssm.causal_conv1d (+ SiLU) fused with the ssm.linear
+/// that consumes its output (x_proj): each block convolves kSlice channels,
+/// stores them (`out`, the scan's u) and multiplies them by its K slice of
+/// the weight [rows, dim]; the last block to finish sums the slices' partial
+/// products in order (deterministic) into y [batch, rows] F32.
+struct CausalConv1dStepLinearDesc {
+  std::string name = "conv1d_step_linear";
+  CausalConv1dDesc conv;
+  ElemType wType = ElemType::F32;
+  /// Output features (rows of the weight) and input features (channels):
+  /// compile-time loop bounds.
+  int rows = 1;
+  int dim = 1;
+  /// Largest batch (shared-memory tile of the convolved slice).
+  int batch = 1;
+  Schedule schedule; ///< threadsPerBlock, kSlice
+};
+
 /// Source text, or why the description cannot be emitted.
 struct Emitted {
   std::string source;
@@ -153,6 +202,10 @@ Emitted emitRmsNorm(const RmsNormDesc &desc);
 Emitted emitGate(const GateDesc &desc);
 Emitted emitEmbedding(const EmbeddingDesc &desc);
 Emitted emitBiasAdd(const BiasAddDesc &desc);
+/// Batch-1..B GEMV `name`: grid ceil(rows / (threads / 32 * itemsPerThread)).
+Emitted emitGemv(const GemvDesc &desc);
+/// Conv step + split-K linear `name`: grid ceil(dim / kSlice).
+Emitted emitCausalConv1dStepLinear(const CausalConv1dStepLinearDesc &desc);
 
 /// The prelude followed by `kernels`, each already emitted.
 std::string emitModule(const std::vector<std::string> &kernels);
