@@ -5,6 +5,7 @@
 
 #include "mamba/cpu_model.h"
 #include "mamba/model_config.h"
+#include "mamba/plan_model.h"
 #include "mamba/process_memory.h"
 #include "mamba/weights.h"
 
@@ -36,6 +37,9 @@ Options:
   --prefill-chunk C    tokens per prefill pass (default 512)
   --decode N           decode steps timed (default 128)
   --bandwidth-mib M    size of the bandwidth probe's buffer (default 1024)
+  --plan FILE          run this execution plan (mamba-compile --emit=plan of
+                       the same shape) on the plan executor instead of the
+                       built-in one
   --header             print the table header and exit
 )";
 
@@ -48,6 +52,7 @@ struct Options {
   int64_t prefillChunk = 512;
   int64_t decodeSteps = 128;
   size_t bandwidthMiB = 1024;
+  std::string plan;
   bool header = false;
 };
 
@@ -88,6 +93,8 @@ Options parse(int argc, char **argv) {
         o.prefillChunk = positiveInt(arg, v);
       else if (arg == "--decode")
         o.decodeSteps = positiveInt(arg, v);
+      else if (arg == "--plan")
+        o.plan = v;
       else if (arg == "--bandwidth-mib")
         o.bandwidthMiB = static_cast<size_t>(positiveInt(arg, v));
       else
@@ -143,9 +150,10 @@ void check(const Status &s) {
     die(s.message());
 }
 
-double prefillTokensPerSecond(CpuModel &model, const std::vector<int32_t> &p,
+template <class Model>
+double prefillTokensPerSecond(Model &model, const std::vector<int32_t> &p,
                               std::vector<float> &logits) {
-  ModelState state = model.makeState(1);
+  auto state = model.makeState(1);
   auto start = std::chrono::steady_clock::now();
   check(model.forward(p.data(), static_cast<int64_t>(p.size()), state,
                       LogitsMode::Last, logits.data()));
@@ -153,9 +161,10 @@ double prefillTokensPerSecond(CpuModel &model, const std::vector<int32_t> &p,
 }
 
 /// Greedy decoding from a one-token prompt: steps tokens per second.
-double decodeTokensPerSecond(CpuModel &model, int64_t steps,
+template <class Model>
+double decodeTokensPerSecond(Model &model, int64_t steps,
                              std::vector<float> &logits) {
-  ModelState state = model.makeState(1);
+  auto state = model.makeState(1);
   int32_t token = 1;
   check(model.forward(&token, 1, state, LogitsMode::Last, logits.data()));
   auto start = std::chrono::steady_clock::now();
@@ -167,6 +176,36 @@ double decodeTokensPerSecond(CpuModel &model, int64_t steps,
   return static_cast<double>(steps) / secondsSince(start);
 }
 
+/// Warm-up, then o.reps repetitions of prefill 512 and 2048 and decode.
+template <class Model>
+void measure(Model &model, const Options &o, std::vector<double> (&prefill)[2],
+             std::vector<double> &decode) {
+  std::vector<float> logits(model.vocabSize());
+  std::mt19937 rng(42);
+  std::uniform_int_distribution<int32_t> id(
+      0, static_cast<int32_t>(model.vocabSize()) - 1);
+  std::vector<int32_t> prompt(kPrefillLens[1]);
+  for (int32_t &t : prompt)
+    t = id(rng);
+
+  // Warm-up: first touch of the workspace, thread start, caches.
+  prefillTokensPerSecond(
+      model, std::vector<int32_t>(prompt.begin(), prompt.begin() + 64), logits);
+  decodeTokensPerSecond(model, 8, logits);
+
+  for (int rep = 0; rep < o.reps; ++rep) {
+    for (int i = 0; i < 2; ++i) {
+      std::vector<int32_t> p(prompt.begin(), prompt.begin() + kPrefillLens[i]);
+      prefill[i].push_back(prefillTokensPerSecond(model, p, logits));
+    }
+    decode.push_back(decodeTokensPerSecond(model, o.decodeSteps, logits));
+    std::fprintf(stderr,
+                 "%s rep %d: prefill 512 %.1f tok/s, prefill 2048 %.1f tok/s, "
+                 "decode %lld steps %.1f tok/s\n",
+                 o.shape.c_str(), rep + 1, prefill[0].back(), prefill[1].back(),
+                 static_cast<long long>(o.decodeSteps), decode.back());
+  }
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -184,36 +223,21 @@ int main(int argc, char **argv) {
   CpuModelOptions options;
   options.numThreads = o.threads;
   options.maxChunk = o.prefillChunk;
-  auto created =
-      CpuModel::create(makeRandomWeights(config.value(), 0), options);
-  if (!created.ok())
-    die(created.status().message());
-  CpuModel &model = *created.value();
-  std::vector<float> logits(model.vocabSize());
-
-  std::mt19937 rng(42);
-  std::uniform_int_distribution<int32_t> id(0, model.vocabSize() - 1);
-  std::vector<int32_t> prompt(kPrefillLens[1]);
-  for (int32_t &t : prompt)
-    t = id(rng);
-
-  // Warm-up: first touch of the workspace, thread start, caches.
-  prefillTokensPerSecond(
-      model, std::vector<int32_t>(prompt.begin(), prompt.begin() + 64), logits);
-  decodeTokensPerSecond(model, 8, logits);
-
   std::vector<double> prefill[2], decode;
-  for (int rep = 0; rep < o.reps; ++rep) {
-    for (int i = 0; i < 2; ++i) {
-      std::vector<int32_t> p(prompt.begin(), prompt.begin() + kPrefillLens[i]);
-      prefill[i].push_back(prefillTokensPerSecond(model, p, logits));
-    }
-    decode.push_back(decodeTokensPerSecond(model, o.decodeSteps, logits));
-    std::fprintf(stderr,
-                 "%s rep %d: prefill 512 %.1f tok/s, prefill 2048 %.1f tok/s, "
-                 "decode %lld steps %.1f tok/s\n",
-                 o.shape.c_str(), rep + 1, prefill[0].back(), prefill[1].back(),
-                 static_cast<long long>(o.decodeSteps), decode.back());
+  if (o.plan.empty()) {
+    auto created =
+        CpuModel::create(makeRandomWeights(config.value(), 0), options);
+    if (!created.ok())
+      die(created.status().message());
+    measure(*created.value(), o, prefill, decode);
+  } else {
+    auto plan = plan::readPlanFile(o.plan);
+    if (!plan.ok())
+      die(plan.status().message());
+    auto created = PlanModel::createRandom(std::move(plan.value()), 0, options);
+    if (!created.ok())
+      die(created.status().message());
+    measure(*created.value(), o, prefill, decode);
   }
   const double peakMiB = static_cast<double>(peakRssBytes()) / (1 << 20);
 
@@ -229,9 +253,10 @@ int main(int argc, char **argv) {
                o.shape.c_str(), bandwidth / 1e9, o.threads, o.bandwidthMiB,
                bytes / 1e6, roofline);
   const double decodeBest = *std::max_element(decode.begin(), decode.end());
+  const std::string label = o.plan.empty() ? o.shape : o.shape + " (plan)";
   std::printf("| %s | %s | %s | %s | %.0f | %.1f | %.1f | %.1f | %.0f%% "
               "(%.0f%%) |\n",
-              o.shape.c_str(), cell(prefill[0]).c_str(),
+              label.c_str(), cell(prefill[0]).c_str(),
               cell(prefill[1]).c_str(), cell(decode).c_str(), peakMiB,
               bytes / 1e6, bandwidth / 1e9, roofline,
               100.0 * decodeMedian / roofline, 100.0 * decodeBest / roofline);

@@ -4,7 +4,9 @@
 # peak RSS, and the decode roofline against the read bandwidth measured in
 # the same process; writes the table to bench/results/cpu-<date>.md.
 # Usage: scripts/bench-cpu.sh [build-dir] [extra model_bench flags]
-# Environment: SHAPES (default "130m 370m"), REPS (default 5), THREADS (2).
+# Environment: SHAPES (default "130m 370m"), REPS (default 5), THREADS (2),
+# PLAN_COMPILER (a mamba-compile: each shape also runs as an execution plan
+# of its stock spec, models/mamba-SHAPE.ssm, on the plan executor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-bench}
@@ -18,7 +20,7 @@ cmake --build "$build" --target model_bench
 
 mkdir -p bench/results
 date=$(date +%F)
-out="bench/results/cpu-$date.md"
+out="bench/results/cpu-$date${PLAN_COMPILER:+-plan}.md"
 bench="$build/bin/model_bench"
 machine=$(bash scripts/bench-machine.sh)
 table=$("$bench" --header)
@@ -26,6 +28,13 @@ for shape in $shapes; do
   echo "== $shape" >&2
   row=$("$bench" "$shape" --threads "$threads" --reps "$reps" "$@")
   table+=$'\n'"$row"
+  if [[ -n "${PLAN_COMPILER:-}" ]]; then
+    plan="$build/mamba-$shape.plan.json"
+    "$PLAN_COMPILER" "models/mamba-$shape.ssm" --emit=plan -o "$plan"
+    row=$("$bench" "$shape" --plan "$plan" --threads "$threads" \
+      --reps "$reps" "$@")
+    table+=$'\n'"$row"
+  fi
 done
 
 # llama.cpp's figures from ../shared/REFERENCE.md (130m, F32, 2 threads),
@@ -66,6 +75,12 @@ fi
   echo "  of a 1 GiB buffer on $threads threads, measured in the same process"
   echo "  right after the model figures (a fraction above 100% means the"
   echo "  host's bandwidth changed between the decode and the probe)"
+  if [[ -n "${PLAN_COMPILER:-}" ]]; then
+    echo "- \"(plan)\" rows: the stock spec planned by mamba-compile and run"
+    echo "  by the plan executor (PlanModel) with the same kernels; its random"
+    echo "  weights differ from the built-in executor's, which does not change"
+    echo "  the work done"
+  fi
   echo
   echo "$table"
   if [[ -n "$comparison" ]]; then

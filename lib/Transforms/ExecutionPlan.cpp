@@ -102,9 +102,8 @@ private:
   void assignSlots();
   void markLogitsTail();
 
-  /// The symbolic size of dim `i` of a ranked type, or failure for a
-  /// dynamic dim no rule could derive.
-  std::vector<Expr> staticShape(Operation *op, ShapedType type);
+  /// The sizes of a static shape (weights), as constants.
+  static std::vector<Expr> staticShape(ShapedType type);
   FailureOr<Tensor *> lookup(Operation *op, Value v);
   FailureOr<Expr> index(Operation *op, Value v);
 
@@ -142,10 +141,10 @@ private:
   DenseMap<Value, int64_t> stateArgs_; // block argument -> state slot
 };
 
-std::vector<Expr> FunctionPlanner::staticShape(Operation *, ShapedType type) {
+std::vector<Expr> FunctionPlanner::staticShape(ShapedType type) {
   std::vector<Expr> shape;
   for (int64_t d : type.getShape())
-    shape.push_back(Expr(ShapedType::isDynamic(d) ? -1 : d));
+    shape.push_back(Expr(d));
   return shape;
 }
 
@@ -419,7 +418,7 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         Tensor t;
         t.view.space = mp::Space::Weight;
         t.view.index = idx;
-        t.view.shape = staticShape(op, type);
+        t.view.shape = staticShape(type);
         SmallVector<int64_t> order(type.getRank());
         std::iota(order.begin(), order.end(), 0);
         t.view.strides = stridesFor(t.view.shape, order);
