@@ -1,10 +1,12 @@
 // Google Benchmark of the CPU kernels (runtime/src/cpu/kernels.h), each next
 // to its plain scalar loop (scalar_kernels.h) on the same inputs in the same
 // run, at the channel counts of Mamba-130m and 2.8b. Built with the Halide
-// backend, the scan, conv and rmsnorm also run as AOT Halide kernels (one
-// thread, as the others). Before a case is timed, every version runs once on
-// identical inputs and the run aborts if they disagree, so the comparison
-// is between equal results.
+// backend, the scan, conv and rmsnorm also run as AOT Halide kernels, on one
+// thread and on two (the hand-written kernel split over channels or rows by
+// a ThreadPool, the Halide library's own pool), and the run ends with the
+// Halide / hand-written time ratios. Before a case is timed, every version
+// runs once on identical inputs and the run aborts if they disagree, so the
+// comparison is between equal results.
 #include "kernels.h"
 #include "scalar_kernels.h"
 
@@ -22,6 +24,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <map>
 #include <memory>
 #include <random>
 #include <string>
@@ -38,6 +41,8 @@ constexpr float kEps = 1e-5f;
 /// bound against transformers.
 constexpr double kTolerance = 1e-4;
 constexpr int64_t kSeqLens[] = {1, 512, 4096};
+/// Threads of the multi-threaded runs (the machine has two cores).
+constexpr int kThreads = 2;
 
 struct Shape {
   const char *name;
@@ -138,10 +143,18 @@ bool loadHalideKernels() {
 }
 #endif
 
+/// The pool of the multi-threaded hand-written runs.
+ThreadPool &pool() {
+  static ThreadPool p(kThreads);
+  return p;
+}
+
 class Case {
 public:
   virtual ~Case() = default;
   virtual void runOptimized() = 0;
+  /// The hand-written kernel split over pool().
+  virtual void runParallel() { runOptimized(); }
   virtual void runScalar() = 0;
   /// The Halide kernel on the same inputs; false where there is none.
   virtual bool hasHalide() const { return false; }
@@ -166,6 +179,12 @@ public:
         w_(uniform(d_, 0.5f, 1.5f, 2)), y_(len * d_), yRef_(len * d_) {}
   void runOptimized() override {
     cpu::rmsnorm(x_.data(), d_, w_.data(), kEps, d_, y_.data(), d_, 0, len_);
+  }
+  void runParallel() override {
+    pool().parallelFor(len_, 1, [&](int64_t begin, int64_t end) {
+      cpu::rmsnorm(x_.data(), d_, w_.data(), kEps, d_, y_.data(), d_, begin,
+                   end);
+    });
   }
   void runScalar() override {
     bench::scalarRmsnorm(x_.data(), w_.data(), kEps, len_, d_, yRef_.data());
@@ -212,6 +231,12 @@ public:
   void runOptimized() override {
     cpu::causalConv1dSilu(x_.data(), e_, len_, wT_.data(), bias_.data(), e_,
                           kDConv, state_.data(), out_.data(), e_, 0, e_);
+  }
+  void runParallel() override {
+    pool().parallelFor(e_, 16, [&](int64_t begin, int64_t end) {
+      cpu::causalConv1dSilu(x_.data(), e_, len_, wT_.data(), bias_.data(), e_,
+                            kDConv, state_.data(), out_.data(), e_, begin, end);
+    });
   }
   void runScalar() override {
     bench::scalarConv1dSilu(x_.data(), len_, w_.data(), bias_.data(), e_,
@@ -280,6 +305,12 @@ public:
   }
   void runOptimized() override {
     cpu::selectiveScan(args(delta_, state_, y_), 0, e_);
+  }
+  void runParallel() override {
+    const cpu::ScanArgs a = args(delta_, state_, y_);
+    pool().parallelFor(e_, 16, [&](int64_t begin, int64_t end) {
+      cpu::selectiveScan(a, begin, end);
+    });
   }
   void runScalar() override {
     bench::scalarSelectiveScan(args(deltaRef_, stateRef_, yRef_), e_);
@@ -472,6 +503,47 @@ Case &currentCase(Kernel k, const Shape &s, int64_t len) {
 }
 
 enum class Version { Optimized, Scalar, Halide };
+/// Wall and CPU time per iteration of every finished run, by name.
+std::map<std::string, std::pair<double, double>> &times() {
+  static std::map<std::string, std::pair<double, double>> t;
+  return t;
+}
+
+/// The console output, with each run's times kept for the ratio table.
+class RatioReporter : public benchmark::ConsoleReporter {
+public:
+  void ReportRuns(const std::vector<Run> &runs) override {
+    // With --benchmark_repetitions the median replaces the single runs.
+    for (const Run &r : runs)
+      if (r.run_type == Run::RT_Iteration || r.aggregate_name == "median")
+        times()[r.run_name.function_name] = {r.GetAdjustedRealTime(),
+                                             r.GetAdjustedCPUTime()};
+    ConsoleReporter::ReportRuns(runs);
+  }
+};
+
+/// Halide / hand-written time for every case where both ran.
+void printRatios() {
+  bool header = false;
+  for (const auto &[name, halide] : times()) {
+    const std::string suffix = "/halide";
+    if (name.size() < suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const std::string stem = name.substr(0, name.size() - suffix.size());
+    auto hand = times().find(stem + "/optimized");
+    if (hand == times().end())
+      continue;
+    if (!header)
+      std::printf("\n%-44s %12s %12s %8s %8s\n", "halide / hand-written",
+                  "hand (us)", "halide (us)", "wall", "cpu");
+    header = true;
+    std::printf("%-44s %12.1f %12.1f %8.2f %8.2f\n", stem.c_str(),
+                hand->second.first, halide.first,
+                halide.first / hand->second.first,
+                halide.second / hand->second.second);
+  }
+}
 const char *versionName(Version v) {
   switch (v) {
   case Version::Optimized:
@@ -485,10 +557,16 @@ const char *versionName(Version v) {
 }
 
 void runBenchmark(benchmark::State &state, Kernel k, Shape s, int64_t len,
-                  Version version) {
+                  Version version, int threads) {
   Case &c = currentCase(k, s, len);
+#ifdef MAMBA_BENCH_HALIDE
+  if (version == Version::Halide)
+    halideKernels().library->setThreads(threads);
+#endif
   for (auto _ : state) {
-    if (version == Version::Optimized)
+    if (version == Version::Optimized && threads > 1)
+      c.runParallel();
+    else if (version == Version::Optimized)
       c.runOptimized();
     else if (version == Version::Scalar)
       c.runScalar();
@@ -502,10 +580,16 @@ void runBenchmark(benchmark::State &state, Kernel k, Shape s, int64_t len,
   if (c.flops() > 0)
     state.counters["FLOP/s"] =
         benchmark::Counter(c.flops() * iters, benchmark::Counter::kIsRate);
+  // The CPU time of a multi-threaded run counts the main thread only; wall
+  // time is what compares.
+  if (threads > 1)
+    state.counters["threads"] = threads;
 }
 
 void registerAll(bool withHalide) {
-  for (Kernel k : {Kernel::Scan, Kernel::Conv, Kernel::Rmsnorm, Kernel::Linear})
+  const Kernel kernels[] = {Kernel::Scan, Kernel::Conv, Kernel::Rmsnorm,
+                            Kernel::Linear};
+  for (Kernel k : kernels)
     for (const Shape &s : kShapes)
       for (int64_t len : kSeqLens)
         for (Version version :
@@ -524,11 +608,31 @@ void registerAll(bool withHalide) {
                              "/len:" + std::to_string(len) + "/" +
                              versionName(version);
           auto *b = benchmark::RegisterBenchmark(name.c_str(), runBenchmark, k,
-                                                 s, len, version);
+                                                 s, len, version, 1);
           b->Unit(benchmark::kMicrosecond);
           // The naive 130m product at 4096 rows takes ~10 s per iteration.
           if (k == Kernel::Linear && !optimized && len == 4096)
             b->Iterations(1)->Repetitions(1);
+        }
+  // Two threads, hand-written and Halide only (linear is BLAS's), after
+  // every one-thread run: once Halide's pool has run two threads, setting
+  // it back to one still leaves a worker taking tasks.
+  if (!withHalide)
+    return;
+  for (Kernel k : kernels)
+    for (const Shape &s : kShapes)
+      for (int64_t len : kSeqLens)
+        for (Version version : {Version::Optimized, Version::Halide}) {
+          if (k == Kernel::Linear)
+            continue;
+          std::string name = std::string(kernelName(k)) + "/" + s.name +
+                             "/len:" + std::to_string(len) +
+                             "/threads:" + std::to_string(kThreads) + "/" +
+                             versionName(version);
+          benchmark::RegisterBenchmark(name.c_str(), runBenchmark, k, s, len,
+                                       version, kThreads)
+              ->Unit(benchmark::kMicrosecond)
+              ->UseRealTime();
         }
 }
 
@@ -549,7 +653,9 @@ int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 1;
-  benchmark::RunSpecifiedBenchmarks();
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  printRatios();
   benchmark::Shutdown();
   return 0;
 }

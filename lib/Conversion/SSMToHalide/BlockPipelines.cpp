@@ -6,20 +6,24 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HalideMath.h"
 #include "ScanCore.h"
+
+#include <functional>
 
 using namespace Halide;
 
 namespace mamba::halide {
 
 namespace {
+/// Time steps per conv task when the schedule leaves timeChunk at 0.
+constexpr int kConvTimeChunk = 64;
+
 ImageParam input(int rank, const std::string &name, int unitDim = -1) {
   ImageParam p(Float(32), rank, name);
   freeStrides(p, unitDim);
   return p;
 }
-
-Expr silu(Expr x) { return x / (1.0f + exp(-x)); }
 } // namespace
 
 BuiltPipeline buildCausalConv1d(const KernelDesc &d, const HalideSchedule &s) {
@@ -41,11 +45,25 @@ BuiltPipeline buildCausalConv1d(const KernelDesc &d, const HalideSchedule &s) {
   in(b, c, t) = select(t >= 0, x(b, c, clamp(t, 0, len - 1)), before);
   Func w(d.name + "_w");
   w(c, j) = weight(c, j);
-  Expr acc = d.hasBias ? bias(c) : Expr(0.0f);
-  for (int tap = 0; tap < k; ++tap)
-    acc += w(c, tap) * in(b, c, t - (k - 1) + tap);
+  // The conv at step `at`, its taps read through `tap(time)`.
+  auto conv = [&](Expr at, const std::function<Expr(Expr)> &read,
+                  const std::function<Expr(int)> &wt) {
+    Expr acc = d.hasBias ? bias(c) : Expr(0.0f);
+    for (int i = 0; i < k; ++i)
+      acc += wt(i) * read(at - (k - 1) + i);
+    return d.silu ? fastSilu(acc) : acc;
+  };
+  // Every step from x alone (steps < k - 1 read x(0) for earlier inputs),
+  // then the first k - 1 steps again with the state: no select between
+  // the state and x in the main loop.
   Func out(d.name + "_out");
-  out(b, c, t) = d.silu ? silu(acc) : acc;
+  out(b, c, t) = conv(
+      t, [&](Expr tt) { return x(b, c, max(tt, 0)); },
+      [&](int i) { return w(c, i); });
+  RDom head(0, min(k - 1, len), "head");
+  out(b, c, head) = conv(
+      head, [&](Expr tt) { return in(b, c, tt); },
+      [&](int i) { return weight(c, i); });
   std::vector<Func> outputs{out};
   Func stateOut(d.name + "_conv_state_out");
   if (d.hasState) {
@@ -55,13 +73,33 @@ BuiltPipeline buildCausalConv1d(const KernelDesc &d, const HalideSchedule &s) {
 
   // --- Schedule ---
   freeStrides(out.output_buffer(), 1);
-  Var vo("c_tile"), vi("c_lane"), task("task");
-  out.split(c, vo, vi, s.channelTile, TailStrategy::GuardWithIf)
+  Var vo("c_tile"), vi("c_lane"), to("t_chunk"), ti("t_step"), co("c_vec"),
+      task("task");
+  const int chunk = s.timeChunk > 0 ? s.timeChunk : kConvTimeChunk;
+  // Fewer steps than a chunk (decode): channel tiles are the tasks.
+  Stage shortSeq = out.specialize(len < chunk);
+  shortSeq.split(c, vo, vi, s.wideTile, TailStrategy::GuardWithIf)
       .reorder(vi, t, vo, b)
       .fuse(vo, b, task)
       .vectorize(vi, s.vectorWidth);
-  if (s.parallel)
+  // Otherwise chunks of time are the tasks and every row is walked whole,
+  // as it lies in memory: tiles of a few channels would stride a page per
+  // step, which the hardware prefetchers do not follow.
+  out.split(t, to, ti, chunk, TailStrategy::GuardWithIf)
+      .split(c, co, vi, s.vectorWidth, TailStrategy::GuardWithIf)
+      .reorder(vi, co, ti, to, b)
+      .fuse(to, b, task)
+      .vectorize(vi);
+  out.update()
+      .split(c, vo, vi, s.channelTile, TailStrategy::GuardWithIf)
+      .reorder(vi, head, vo, b)
+      .fuse(vo, b, task)
+      .vectorize(vi, s.vectorWidth);
+  if (s.parallel) {
+    shortSeq.parallel(task);
     out.parallel(task);
+    out.update().parallel(task);
+  }
   w.compute_at(out, task).reorder_storage(c, j).reorder(c, j).vectorize(
       c, s.vectorWidth, TailStrategy::GuardWithIf);
   if (d.hasState) {
@@ -127,7 +165,7 @@ BuiltPipeline buildGate(const KernelDesc &d, const HalideSchedule &s) {
   ImageParam y = input(3, "y", 1), z = input(3, "z", 1);
   Var b("b"), c("c"), t("t"), task("task");
   Func out(d.name + "_out");
-  out(b, c, t) = y(b, c, t) * silu(z(b, c, t));
+  out(b, c, t) = y(b, c, t) * fastSilu(z(b, c, t));
 
   freeStrides(out.output_buffer(), 1);
   out.reorder(c, t, b)

@@ -106,9 +106,14 @@ HalideSchedule resolveSchedule(const HalideSchedule &s,
                                                                : 4;
   if (r.channelTile <= 0)
     r.channelTile = 2 * r.vectorWidth;
+  if (r.wideTile <= 0)
+    r.wideTile = 8 * r.vectorWidth;
   // A tile holds whole vectors.
-  r.channelTile =
-      (r.channelTile + r.vectorWidth - 1) / r.vectorWidth * r.vectorWidth;
+  auto wholeVectors = [&](int n) {
+    return (n + r.vectorWidth - 1) / r.vectorWidth * r.vectorWidth;
+  };
+  r.channelTile = wholeVectors(r.channelTile);
+  r.wideTile = wholeVectors(r.wideTile);
   if (r.timeChunk < 0)
     r.timeChunk = 0;
   return r;
@@ -235,7 +240,7 @@ std::string describeKernel(const KernelDesc &d) {
   os << "; schedule: vector_width=" << s.vectorWidth
      << " channel_tile=" << s.channelTile
      << " parallel=" << (s.parallel ? "on" : "off")
-     << " time_chunk=" << s.timeChunk;
+     << " time_chunk=" << s.timeChunk << " wide_tile=" << s.wideTile;
   os << "; args:";
   for (const KernelArg &a : kernelArguments(d))
     os << " " << (a.output ? "out " : "") << a.name << "[" << a.rank << "d]";

@@ -25,10 +25,16 @@ struct HalideSchedule {
   int vectorWidth = 0;
   /// Channels one task handles (a multiple of vectorWidth; 0: 2 vectors).
   int channelTile = 0;
-  /// Spread batch x channel tiles (rows for rmsnorm) over threads.
+  /// Run the tasks (channel tiles; conv time chunks; rmsnorm rows) on
+  /// threads.
   bool parallel = true;
-  /// Time steps per chunk of the scans' time loop (0: the whole sequence).
+  /// Time steps per conv task on sequences that long (0: 64); shorter ones
+  /// are split by wideTile channels. The scans do not use it: their time
+  /// loop is one recurrence per channel tile.
   int timeChunk = 0;
+  /// Channels per conv task on sequences shorter than timeChunk, e.g.
+  /// decode (a multiple of vectorWidth; 0: 8 vectors): fewer, larger tasks.
+  int wideTile = 0;
 };
 
 enum class KernelKind { SelectiveScan, CausalConv1d, RMSNorm, Gate, Scan };

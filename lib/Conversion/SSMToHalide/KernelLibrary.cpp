@@ -33,7 +33,7 @@ namespace {
 constexpr const char *kHalideVersion = "Halide 14";
 /// Part of every cache key: bump it whenever a pipeline's algorithm or
 /// schedule code changes, so stale libraries are not reused.
-constexpr const char *kBackendVersion = "mamba-halide 2";
+constexpr const char *kBackendVersion = "mamba-halide 4";
 constexpr const char *kLibraryName = "libmamba_halide.so";
 constexpr const char *kManifestName = "kernels.txt";
 
@@ -44,8 +44,9 @@ std::string serialize(const KernelDesc &d) {
   os << "kind=" << static_cast<int>(d.kind) << " name=" << d.name
      << " vw=" << d.schedule.vectorWidth << " tile=" << d.schedule.channelTile
      << " par=" << d.schedule.parallel << " chunk=" << d.schedule.timeChunk
-     << " n=" << d.dState << " sp=" << d.deltaSoftplus << " zoh=" << d.zohB
-     << " D=" << d.hasD << " z=" << d.hasZ << " db=" << d.hasDeltaBias
+     << " wide=" << d.schedule.wideTile << " n=" << d.dState
+     << " sp=" << d.deltaSoftplus << " zoh=" << d.zohB << " D=" << d.hasD
+     << " z=" << d.hasZ << " db=" << d.hasDeltaBias
      << " h0=" << d.hasInitialState << " k=" << d.width << " bias=" << d.hasBias
      << " silu=" << d.silu << " st=" << d.hasState << " eps=" << d.eps
      << " res=" << d.hasResidual << " R=" << d.scan.stateRank

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "HalideMath.h"
 #include "ScanCore.h"
 
 using namespace Halide;
@@ -19,12 +20,6 @@ ImageParam input(int rank, const std::string &name, int unitDim = -1) {
   return p;
 }
 
-Expr softplus(Expr x) {
-  // torch.nn.functional.softplus with its default threshold of 20.
-  return select(x > 20.0f, x, log(1.0f + exp(x)));
-}
-
-Expr silu(Expr x) { return x / (1.0f + exp(-x)); }
 } // namespace
 
 BuiltPipeline buildSelectiveScan(const KernelDesc &d, const HalideSchedule &s) {
@@ -47,7 +42,7 @@ BuiltPipeline buildSelectiveScan(const KernelDesc &d, const HalideSchedule &s) {
   Expr raw = delta(b, e, t);
   if (d.hasDeltaBias)
     raw += bias(e);
-  dt(b, e, t) = d.deltaSoftplus ? softplus(raw) : raw;
+  dt(b, e, t) = d.deltaSoftplus ? fastSoftplus(raw) : raw;
   Func a(d.name + "_A");
   a(e, n) = A(e, n);
 
@@ -71,10 +66,10 @@ BuiltPipeline buildSelectiveScan(const KernelDesc &d, const HalideSchedule &s) {
   core.update = [=](const std::vector<Expr> &p, const Expr &tt,
                     const Expr &) -> std::pair<Expr, Expr> {
     Expr step = dt(p[0], p[1], tt), an = a(p[1], p[2]);
-    Expr decay = exp(step * an);
-    Expr input = B(p[0], p[2], tt) * u(p[0], p[1], tt);
-    input *= zoh ? (decay - 1.0f) / an : step;
-    return {decay, input};
+    Expr decay = fastExp(step * an);
+    // (dt u) B: dt u is shared by every state slot of a step.
+    Expr scale = zoh ? (decay - 1.0f) / an : step;
+    return {decay, (scale * u(p[0], p[1], tt)) * B(p[0], p[2], tt)};
   };
   core.readout = [=](const std::vector<Expr> &p, const Expr &tt,
                      const Expr &h) { return h * C(p[0], p[2], tt); };
@@ -83,7 +78,7 @@ BuiltPipeline buildSelectiveScan(const KernelDesc &d, const HalideSchedule &s) {
     if (hasD)
       y += D(p[1]) * u(p[0], p[1], tt);
     if (hasZ)
-      y *= silu(z(p[0], p[1], tt));
+      y *= fastSilu(z(p[0], p[1], tt));
     return y;
   };
   if (d.hasInitialState) {
@@ -135,7 +130,7 @@ Expr evaluate(const GenericScanDesc &g, int root, const std::vector<Expr> &arg,
     v = -lhs();
     break;
   case ScanExprOp::Exp:
-    v = exp(lhs());
+    v = fastExp(lhs());
     break;
   case ScanExprOp::Log:
     v = log(lhs());
