@@ -77,9 +77,10 @@ fi
   echo "  host's bandwidth changed between the decode and the probe)"
   if [[ -n "${PLAN_COMPILER:-}" ]]; then
     echo "- \"(plan)\" rows: the stock spec planned by mamba-compile and run"
-    echo "  by the plan executor (PlanModel) with the same kernels; its random"
-    echo "  weights differ from the built-in executor's, which does not change"
-    echo "  the work done"
+    echo "  by the plan executor (PlanModel): the runtime's kernels, except the"
+    echo "  prefill convolutions, which call the Halide backend's kernel; its"
+    echo "  random weights differ from the built-in executor's, which does not"
+    echo "  change the work done; the command adds PLAN_COMPILER=$PLAN_COMPILER"
   fi
   echo
   echo "$table"

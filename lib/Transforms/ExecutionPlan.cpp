@@ -89,9 +89,10 @@ mp::Attr numberAttr(double v) {
 class FunctionPlanner {
 public:
   FunctionPlanner(mp::Plan &plan, std::vector<Expr> &slots, func::FuncOp fn,
-                  bool decode, std::vector<Operation *> *libraryOps)
+                  bool decode, std::vector<Operation *> *libraryOps,
+                  bool libraryConv)
       : plan_(plan), slots_(slots), fn_(fn), decode_(decode),
-        libraryOps_(libraryOps) {}
+        libraryOps_(libraryOps), libraryConv_(libraryConv && libraryOps) {}
 
   LogicalResult run();
 
@@ -127,12 +128,15 @@ private:
                                 StringRef transform);
   LogicalResult elementwise(Operation *op, StringRef kernel);
   LogicalResult genericScan(ScanOp scan);
+  LogicalResult libraryConv(CausalConv1dOp conv);
+  mp::Step &newLibraryStep(Operation *op, StringRef stateIn);
 
   mp::Plan &plan_;
   std::vector<Expr> &slots_;
   func::FuncOp fn_;
   bool decode_;
   std::vector<Operation *> *libraryOps_;
+  bool libraryConv_;
   mp::Function fn_plan_;
   DenseMap<Value, Tensor> tensors_;
   DenseMap<Value, Expr> indices_;
@@ -326,6 +330,37 @@ LogicalResult FunctionPlanner::elementwise(Operation *op, StringRef kernel) {
   return success();
 }
 
+mp::Step &FunctionPlanner::newLibraryStep(Operation *op, StringRef stateIn) {
+  mp::Step &s = newStep(op, "halide");
+  s.attrs["kernel_index"] =
+      numberAttr(static_cast<double>(libraryOps_->size()));
+  // The kernel reads this state argument while writing its update into the
+  // same slot: the runtime passes it a copy.
+  s.attrs["state_in"] = stringAttr(stateIn);
+  libraryOps_->push_back(op);
+  return s;
+}
+
+LogicalResult FunctionPlanner::libraryConv(CausalConv1dOp conv) {
+  newLibraryStep(conv, "conv_state");
+  // The Halide kernel's order: x, weight, bias, conv_state; out, the update.
+  if (failed(use(conv, "x", conv.getInput())) ||
+      failed(use(conv, "weight", conv.getWeight())) ||
+      (conv.getBias() && failed(use(conv, "bias", conv.getBias()))) ||
+      failed(use(conv, "conv_state", conv.getInitialState())))
+    return failure();
+  auto it = stateArgs_.find(conv.getInitialState());
+  if (it == stateArgs_.end())
+    return conv.emitOpError() << "cannot be planned: its state must be a "
+                                 "state argument of the function";
+  const Tensor state = tensors_[conv.getInitialState()];
+  define("out", conv.getResult(), tensors_[conv.getInput()].view.shape,
+         {0, 2, 1});
+  fn_plan_.steps.back().args.emplace_back("conv_state_out", state.view);
+  tensors_[conv.getFinalState()] = state;
+  return success();
+}
+
 LogicalResult FunctionPlanner::genericScan(ScanOp scan) {
   if (!libraryOps_)
     return scan.emitOpError() << "cannot be planned here: a generic scan "
@@ -334,10 +369,7 @@ LogicalResult FunctionPlanner::genericScan(ScanOp scan) {
   if (!scan.getInit())
     return scan.emitOpError() << "cannot be planned without a state (run "
                                  "--ssm-specialize-decode)";
-  mp::Step &s = newStep(scan, "halide");
-  s.attrs["kernel_index"] =
-      numberAttr(static_cast<double>(libraryOps_->size()));
-  libraryOps_->push_back(scan);
+  newLibraryStep(scan, "init");
   // Arguments in the kernel's order: the inputs, init, then y and the final
   // state (the state slot again: the runtime updates it in place).
   std::vector<Expr> extent(scan.getStateRank() + 1);
@@ -582,6 +614,8 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         return success();
       })
       .Case([&](CausalConv1dOp c) -> LogicalResult {
+        if (libraryConv_ && !decode_ && c.getInitialState())
+          return libraryConv(c);
         mp::Step &s = newStep(op, "causal_conv1d");
         s.attrs["activation"] =
             stringAttr(stringifyActivation(c.getActivation()));
@@ -800,7 +834,8 @@ void pruneUnusedWeights(mp::Plan &plan) {
 
 FailureOr<mp::Plan>
 mlir::ssm::buildExecutionPlan(ModuleOp module, StringRef modelName,
-                              std::vector<Operation *> *libraryOps) {
+                              std::vector<Operation *> *libraryOps,
+                              bool libraryPrefillConv) {
   mp::Plan plan;
   plan.modelName = modelName.str();
   std::vector<Expr> slots;
@@ -814,7 +849,9 @@ mlir::ssm::buildExecutionPlan(ModuleOp module, StringRef modelName,
     }
     if (fn.getBody().getBlocks().size() != 1)
       return fn.emitOpError() << "expected a single block";
-    if (failed(FunctionPlanner(plan, slots, fn, decode, libraryOps).run()))
+    if (failed(FunctionPlanner(plan, slots, fn, decode, libraryOps,
+                               libraryPrefillConv)
+                   .run()))
       return failure();
   }
   for (const Expr &size : slots)

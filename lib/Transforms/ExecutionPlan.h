@@ -27,10 +27,14 @@ namespace mlir::ssm {
 /// `ssm.scan`) become steps of kernel `halide` whose `kernel_index` attribute
 /// indexes `libraryOps`, where the op is appended; the caller compiles them
 /// and sets each step's `symbol` and the plan's kernel library. Without
-/// `libraryOps` such ops are errors.
+/// `libraryOps` such ops are errors. With `libraryPrefillConv` too, the
+/// convolutions of @prefill also become library steps (the Halide conv is
+/// about 3x faster than the runtime's over long prompts; at one token it is
+/// not, so @decode_step keeps the runtime's).
 FailureOr<mamba::plan::Plan>
 buildExecutionPlan(ModuleOp module, StringRef modelName,
-                   std::vector<Operation *> *libraryOps = nullptr);
+                   std::vector<Operation *> *libraryOps = nullptr,
+                   bool libraryPrefillConv = false);
 
 } // namespace mlir::ssm
 

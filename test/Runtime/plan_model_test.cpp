@@ -178,10 +178,12 @@ TEST(PlanModel, GenericScanThroughHalideMatchesTransformers) {
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   auto plan = plan::readPlanFile(pkg + "/plan.json");
   ASSERT_TRUE(plan.ok()) << plan.status().message();
-  int librarySteps = 0;
-  for (const plan::Step &step : plan->function("prefill")->steps)
-    librarySteps += step.kernel == "halide";
-  EXPECT_EQ(librarySteps, 2) << "one generic scan per layer";
+  for (const char *fn : {"prefill", "decode_step"}) {
+    int libraryScans = 0;
+    for (const plan::Step &step : plan->function(fn)->steps)
+      libraryScans += step.kernel == "halide" && step.origin == "ssm.scan";
+    EXPECT_EQ(libraryScans, 2) << fn << ": one generic scan per layer";
+  }
   auto file = SafetensorsFile::open(pkg + "/model.safetensors");
   ASSERT_TRUE(file.ok()) << file.status().message();
   CpuModelOptions options;

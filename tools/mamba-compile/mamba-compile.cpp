@@ -38,6 +38,7 @@
 #include "llvm/Support/WithColor.h"
 
 #include <cctype>
+#include <map>
 
 using namespace mamba::frontend;
 namespace cl = llvm::cl;
@@ -74,6 +75,19 @@ cl::opt<std::string> output("o",
                                      "for --emit=package (default: stdout)"),
                             cl::value_desc("path"), cl::init("-"),
                             cl::cat(category));
+
+enum class CpuKernels { Auto, Builtin };
+cl::opt<CpuKernels> cpuKernels(
+    "cpu-kernels", cl::desc("Which CPU kernels a plan calls"),
+    cl::init(CpuKernels::Auto),
+    cl::values(
+        clEnumValN(CpuKernels::Auto, "auto",
+                   "the faster of the runtime's kernels and the Halide "
+                   "backend's per op (measured: Halide's conv for prefill)"),
+        clEnumValN(CpuKernels::Builtin, "builtin",
+                   "the runtime's own kernels wherever one exists (generic "
+                   "scans still need Halide)")),
+    cl::cat(category));
 
 cl::opt<std::string>
     weightsFile("weights",
@@ -119,6 +133,12 @@ int fail(const llvm::Twine &message) {
   return 1;
 }
 
+#ifdef MAMBA_HAS_HALIDE
+constexpr bool kHaveHalide = true;
+#else
+constexpr bool kHaveHalide = false;
+#endif
+
 /// Vocabularies this large are GPT-NeoX's (the Mamba checkpoints').
 constexpr int64_t kNeoxVocab = 50277;
 
@@ -151,14 +171,23 @@ mlir::LogicalResult compileLibraryKernels(llvm::ArrayRef<mlir::Operation *> ops,
   if (ops.empty())
     return mlir::success();
 #ifdef MAMBA_HAS_HALIDE
+  // One kernel per distinct description: every layer's conv is the same.
   std::vector<mamba::halide::KernelDesc> descs;
-  for (auto [i, op] : llvm::enumerate(ops)) {
+  std::vector<size_t> kernelOf;
+  std::map<std::string, size_t> byKey;
+  for (mlir::Operation *op : ops) {
     mlir::FailureOr<mamba::halide::KernelDesc> desc =
-        mlir::ssm::kernelDescFromOp(op, "plan_kernel" + std::to_string(i),
+        mlir::ssm::kernelDescFromOp(op, "plan_kernel",
                                     mamba::halide::HalideSchedule());
     if (mlir::failed(desc))
       return mlir::failure();
-    descs.push_back(std::move(*desc));
+    auto [it, added] =
+        byKey.try_emplace(mamba::halide::kernelKey(*desc), descs.size());
+    if (added) {
+      desc->name = "plan_kernel" + std::to_string(descs.size());
+      descs.push_back(std::move(*desc));
+    }
+    kernelOf.push_back(it->second);
   }
   mamba::Expected<mamba::halide::KernelLibrary> lib =
       mamba::halide::compileKernelLibrary(descs);
@@ -172,7 +201,8 @@ mlir::LogicalResult compileLibraryKernels(llvm::ArrayRef<mlir::Operation *> ops,
         const mamba::plan::Attr *index = step.attr("kernel_index");
         mamba::plan::Attr symbol;
         symbol.isString = true;
-        symbol.text = lib->kernels[static_cast<size_t>(index->number)].symbol;
+        symbol.text =
+            lib->kernels[kernelOf[static_cast<size_t>(index->number)]].symbol;
         step.attrs["symbol"] = symbol;
       }
   plan.kernelLibrary = lib->path;
@@ -395,7 +425,7 @@ int main(int argc, char **argv) {
       modelNameFrom(llvm::sys::fs::is_directory(input)
                         ? llvm::StringRef(input)
                         : llvm::sys::path::stem(input)),
-      &libraryOps);
+      &libraryOps, kHaveHalide && cpuKernels == CpuKernels::Auto);
   if (mlir::failed(plan) ||
       mlir::failed(compileLibraryKernels(libraryOps, *plan)))
     return 1;

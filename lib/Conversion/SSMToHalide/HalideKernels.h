@@ -112,6 +112,10 @@ struct KernelArg {
 /// The arguments of `desc`'s function, in call order: inputs, then outputs.
 std::vector<KernelArg> kernelArguments(const KernelDesc &desc);
 
+/// Everything about `desc` that changes its compiled code (all but its
+/// name): descriptions with equal keys compile to the same kernel.
+std::string kernelKey(const KernelDesc &desc);
+
 /// A readable one-line summary of the algorithm and the resolved schedule.
 std::string describeKernel(const KernelDesc &desc);
 

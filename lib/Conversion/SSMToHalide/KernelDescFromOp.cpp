@@ -196,8 +196,8 @@ mlir::ssm::kernelDescFromOp(Operation *op, StringRef name,
     d.width = static_cast<int>(width);
     d.hasBias = static_cast<bool>(conv.getBias());
     d.silu = conv.getActivation() == Activation::silu;
-    // The op starts from zeros; the runtime's decode step passes a state.
-    d.hasState = false;
+    // With state(%s) the kernel reads the window and writes its update.
+    d.hasState = static_cast<bool>(conv.getInitialState());
   } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
     d.kind = hk::KernelKind::RMSNorm;
     d.eps = norm.getEps().convertToFloat();

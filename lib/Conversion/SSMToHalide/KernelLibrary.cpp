@@ -39,9 +39,14 @@ constexpr const char *kManifestName = "kernels.txt";
 
 /// Everything about a description that changes the generated code.
 std::string serialize(const KernelDesc &d) {
+  return "name=" + d.name + " " + kernelKey(d);
+}
+} // namespace
+
+std::string kernelKey(const KernelDesc &d) {
   std::ostringstream os;
   os.precision(9);
-  os << "kind=" << static_cast<int>(d.kind) << " name=" << d.name
+  os << "kind=" << static_cast<int>(d.kind)
      << " vw=" << d.schedule.vectorWidth << " tile=" << d.schedule.channelTile
      << " par=" << d.schedule.parallel << " chunk=" << d.schedule.timeChunk
      << " wide=" << d.schedule.wideTile << " n=" << d.dState
@@ -65,6 +70,8 @@ std::string serialize(const KernelDesc &d) {
        << n.lhs << ":" << n.rhs << ";";
   return os.str();
 }
+
+namespace {
 
 /// 64-bit FNV-1a, as 16 hex digits.
 std::string hashHex(const std::string &text) {

@@ -349,6 +349,7 @@ Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
 Status PlanModel::runLibraryKernel(const plan::Step &step,
                                    const planexec::StepArgs &args,
                                    bool execute) {
+  const mp::Attr *stateIn = step.attr("state_in");
   std::vector<cpu::TensorView> views;
   for (const auto &[name, t] : args.tensors) {
     cpu::TensorView v;
@@ -358,7 +359,7 @@ Status PlanModel::runLibraryKernel(const plan::Step &step,
       v.shape[d] = t.shape[d];
       v.strides[d] = t.stride[d];
     }
-    if (name == "init") {
+    if (stateIn && stateIn->isString && name == stateIn->text) {
       // The kernel writes the update into the same slot: read a copy.
       if (t.numel() > static_cast<int64_t>(prepared_->stateScratch.size()))
         return Status::error("kernel 'halide' (from " + step.origin +
