@@ -1,19 +1,18 @@
 //===- ExecutionPlan.cpp - from ssm IR to the runtime's plan --------------===//
 //
 // Symbolic shapes (polynomials in batch and seqlen), views for layout ops,
-// one kernel call per compute op, then buffer slots by liveness.
+// and one kernel call per compute op; PlanLiveness.cpp then assigns the
+// buffers.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Transforms/ExecutionPlan.h"
+#include "Transforms/FunctionPlanner.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
-#include "ssm/IR/SSMOps.h"
-#include "llvm/ADT/StringSet.h"
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <climits>
@@ -23,26 +22,9 @@
 
 using namespace mlir;
 using namespace mlir::ssm;
-namespace mp = mamba::plan;
-using mp::Expr;
 
-namespace {
-/// The planner's picture of one SSA tensor: a view, and for scratch
-/// storage the fresh value ("root") it aliases.
-struct Tensor {
-  mp::View view;
-  int root = -1;
-  bool empty = false; // tensor.empty: a shape without storage
-};
+namespace mlir::ssm::planner {
 
-/// A value that needs scratch storage of its own.
-struct Root {
-  Expr size;
-  int def = 0;
-  int lastUse = 0;
-};
-
-/// Contiguous strides for `shape` laid out with `order` (outermost first).
 std::vector<Expr> stridesFor(const std::vector<Expr> &shape,
                              ArrayRef<int64_t> order) {
   std::vector<Expr> strides(shape.size());
@@ -68,8 +50,6 @@ mp::Attr stringAttr(StringRef s) {
   return a;
 }
 
-/// The shortest decimal that reads back as `v` in float: an f32 attribute
-/// written as 1e-5, not as its binary value 9.99999974737875e-06.
 double shortestDecimal(float v) {
   char buf[32];
   for (int digits = 1; digits <= 9; ++digits) {
@@ -85,65 +65,6 @@ mp::Attr numberAttr(double v) {
   a.number = v;
   return a;
 }
-
-class FunctionPlanner {
-public:
-  FunctionPlanner(mp::Plan &plan, std::vector<Expr> &slots, func::FuncOp fn,
-                  bool decode, std::vector<Operation *> *libraryOps,
-                  bool libraryConv)
-      : plan_(plan), slots_(slots), fn_(fn), decode_(decode),
-        libraryOps_(libraryOps), libraryConv_(libraryConv && libraryOps) {}
-
-  LogicalResult run();
-
-private:
-  LogicalResult bindArguments();
-  LogicalResult planOp(Operation *op);
-  LogicalResult planReturn(func::ReturnOp ret);
-  void assignSlots();
-  void markLogitsTail();
-
-  /// The sizes of a static shape (weights), as constants.
-  static std::vector<Expr> staticShape(ShapedType type);
-  FailureOr<Tensor *> lookup(Operation *op, Value v);
-  FailureOr<Expr> index(Operation *op, Value v);
-
-  mp::Step &newStep(Operation *op, StringRef kernel) {
-    fn_plan_.steps.emplace_back();
-    stepRoots_.emplace_back();
-    mp::Step &s = fn_plan_.steps.back();
-    s.kernel = kernel.str();
-    s.origin = op->getName().getStringRef().str();
-    return s;
-  }
-  LogicalResult use(Operation *op, StringRef name, Value v);
-  /// A fresh scratch value for `v` with the given shape and layout.
-  void define(StringRef name, Value v, std::vector<Expr> shape,
-              ArrayRef<int64_t> order);
-  void defineLike(StringRef name, Value v, const Tensor &like);
-  /// `v` is the in-place update of the state `stateArg` (a use).
-  LogicalResult defineState(Operation *op, Value v, Value stateArg);
-
-  LogicalResult weightTransform(Operation *op, Value in, Value out,
-                                StringRef transform);
-  LogicalResult elementwise(Operation *op, StringRef kernel);
-  LogicalResult genericScan(ScanOp scan);
-  LogicalResult libraryConv(CausalConv1dOp conv);
-  mp::Step &newLibraryStep(Operation *op, StringRef stateIn);
-
-  mp::Plan &plan_;
-  std::vector<Expr> &slots_;
-  func::FuncOp fn_;
-  bool decode_;
-  std::vector<Operation *> *libraryOps_;
-  bool libraryConv_;
-  mp::Function fn_plan_;
-  DenseMap<Value, Tensor> tensors_;
-  DenseMap<Value, Expr> indices_;
-  std::vector<Root> roots_;
-  std::vector<std::vector<int>> stepRoots_;
-  DenseMap<Value, int64_t> stateArgs_; // block argument -> state slot
-};
 
 std::vector<Expr> FunctionPlanner::staticShape(ShapedType type) {
   std::vector<Expr> shape;
@@ -700,98 +621,6 @@ LogicalResult FunctionPlanner::planReturn(func::ReturnOp ret) {
   return success();
 }
 
-void FunctionPlanner::assignSlots() {
-  for (size_t s = 0; s < stepRoots_.size(); ++s)
-    for (int r : stepRoots_[s])
-      roots_[r].lastUse = std::max(roots_[r].lastUse, static_cast<int>(s));
-  std::vector<int> slotOf(roots_.size(), -1);
-  std::vector<bool> busy(slots_.size(), false);
-  for (size_t s = 0; s < stepRoots_.size(); ++s) {
-    for (size_t r = 0; r < roots_.size(); ++r) {
-      if (roots_[r].def != static_cast<int>(s))
-        continue;
-      int chosen = -1;
-      for (size_t k = 0; k < slots_.size(); ++k)
-        if (!busy[k] && slots_[k].sameShapeAs(roots_[r].size)) {
-          chosen = static_cast<int>(k);
-          break;
-        }
-      if (chosen < 0) {
-        chosen = static_cast<int>(slots_.size());
-        slots_.push_back(roots_[r].size);
-        busy.push_back(false);
-      }
-      slots_[chosen] = slots_[chosen].termwiseMax(roots_[r].size);
-      busy[chosen] = true;
-      slotOf[r] = chosen;
-    }
-    for (size_t r = 0; r < roots_.size(); ++r)
-      if (slotOf[r] >= 0 && roots_[r].lastUse == static_cast<int>(s))
-        busy[slotOf[r]] = false;
-  }
-  auto remap = [&](mp::View &v) {
-    if (v.space == mp::Space::Buffer)
-      v.index = slotOf[v.index];
-  };
-  for (size_t s = 0; s < fn_plan_.steps.size(); ++s) {
-    mp::Step &step = fn_plan_.steps[s];
-    for (auto &[name, view] : step.args)
-      remap(view);
-    // The CPU scan may keep dt in delta's storage when nothing reads delta
-    // afterwards.
-    if (step.kernel == "selective_scan") {
-      const mp::View *delta = step.arg("delta");
-      bool scratch = delta->space == mp::Space::Buffer;
-      for (int r : stepRoots_[s])
-        if (slotOf[r] == delta->index && roots_[r].lastUse > (int)s)
-          scratch = false;
-      for (const auto &[name, view] : step.args)
-        if (name != "delta" && view.space == mp::Space::Buffer &&
-            view.index == delta->index)
-          scratch = false;
-      step.attrs["delta_is_scratch"] = numberAttr(scratch ? 1 : 0);
-    }
-  }
-  remap(fn_plan_.logits);
-  if (!decode_)
-    markLogitsTail();
-}
-
-void FunctionPlanner::markLogitsTail() {
-  // Steps that only feed the logits and treat each token on its own: the
-  // runtime runs them for the last token when only its logits are wanted,
-  // and not at all when none are (inner chunks of a long prompt).
-  static const llvm::StringSet<> tokenLocal = {
-      "rmsnorm", "linear", "add",      "sub",  "mul",
-      "exp",     "neg",    "softplus", "silu", "gate"};
-  const int numSteps = static_cast<int>(fn_plan_.steps.size());
-  std::vector<bool> tail(numSteps, false);
-  for (int s = numSteps - 1; s >= 0; --s) {
-    if (!tokenLocal.contains(fn_plan_.steps[s].kernel))
-      continue;
-    bool onlyTail = true;
-    for (size_t r = 0; r < roots_.size() && onlyTail; ++r) {
-      if (roots_[r].def != s)
-        continue;
-      for (int j = s + 1; j < numSteps && onlyTail; ++j)
-        for (int used : stepRoots_[j])
-          if (used == static_cast<int>(r) && !tail[j])
-            onlyTail = false;
-    }
-    // Every view must show its token axis as a dimension of size seqlen.
-    for (const auto &arg : fn_plan_.steps[s].args) {
-      const mp::View &v = arg.second;
-      bool hasTime = v.space == mp::Space::Weight;
-      for (const Expr &d : v.shape)
-        hasTime |= d == Expr::seqlen();
-      onlyTail &= hasTime;
-    }
-    tail[s] = onlyTail;
-    if (onlyTail)
-      fn_plan_.steps[s].attrs["logits_tail"] = numberAttr(1);
-  }
-}
-
 LogicalResult FunctionPlanner::run() {
   fn_plan_.name = fn_.getSymName().str();
   if (failed(bindArguments()))
@@ -803,34 +632,9 @@ LogicalResult FunctionPlanner::run() {
   plan_.functions.push_back(std::move(fn_plan_));
   return success();
 }
-/// Drops weights no step reads (e.g. the exp() on the way to -exp(A_log)).
-void pruneUnusedWeights(mp::Plan &plan) {
-  std::vector<int64_t> newIndex(plan.weights.size(), -1);
-  auto each = [&](auto &&f) {
-    for (mp::Function &fn : plan.functions) {
-      for (mp::Step &step : fn.steps)
-        for (auto &arg : step.args)
-          f(arg.second);
-      f(fn.logits);
-    }
-  };
-  each([&](mp::View &v) {
-    if (v.space == mp::Space::Weight)
-      newIndex[v.index] = 0;
-  });
-  std::vector<mp::Weight> kept;
-  for (size_t i = 0; i < plan.weights.size(); ++i)
-    if (newIndex[i] == 0) {
-      newIndex[i] = static_cast<int64_t>(kept.size());
-      kept.push_back(plan.weights[i]);
-    }
-  plan.weights = std::move(kept);
-  each([&](mp::View &v) {
-    if (v.space == mp::Space::Weight)
-      v.index = newIndex[v.index];
-  });
-}
-} // namespace
+} // namespace mlir::ssm::planner
+
+using namespace mlir::ssm::planner;
 
 FailureOr<mp::Plan>
 mlir::ssm::buildExecutionPlan(ModuleOp module, StringRef modelName,
