@@ -29,16 +29,6 @@ using namespace mlir::ssm;
 namespace cg = mamba::codegen::cuda;
 
 namespace {
-std::optional<cg::ElemType> elemType(Type type) {
-  Type elem = cast<ShapedType>(type).getElementType();
-  if (elem.isF32())
-    return cg::ElemType::F32;
-  if (elem.isBF16())
-    return cg::ElemType::BF16;
-  if (elem.isF16())
-    return cg::ElemType::F16;
-  return std::nullopt;
-}
 
 /// The kernels read parameters (A, D, biases, conv weights, the state) as
 /// f32; anything else would need a conversion kernel first.
@@ -90,11 +80,11 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
   LogicalResult lower(SelectiveScanOp op) {
     cg::SelectiveScanDesc d;
     d.name = kernelName(op);
-    d.uType = *elemType(op.getU().getType());
-    d.deltaType = *elemType(op.getDelta().getType());
-    d.bcType = *elemType(op.getB().getType());
-    d.yType = *elemType(op.getY().getType());
-    d.zType = op.getZ() ? *elemType(op.getZ().getType()) : d.uType;
+    d.uType = *cudaElemType(op.getU().getType());
+    d.deltaType = *cudaElemType(op.getDelta().getType());
+    d.bcType = *cudaElemType(op.getB().getType());
+    d.yType = *cudaElemType(op.getY().getType());
+    d.zType = op.getZ() ? *cudaElemType(op.getZ().getType()) : d.uType;
     if (failed(requireStatic(op, "d_state", op.getA().getType().getDimSize(1))))
       return failure();
     d.dState = static_cast<int>(op.getA().getType().getDimSize(1));
@@ -119,8 +109,8 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
   LogicalResult lower(CausalConv1dOp op) {
     cg::CausalConv1dDesc d;
     d.name = kernelName(op);
-    d.xType = *elemType(op.getInput().getType());
-    d.outType = *elemType(op.getResult().getType());
+    d.xType = *cudaElemType(op.getInput().getType());
+    d.outType = *cudaElemType(op.getResult().getType());
     int64_t width = op.getWeight().getType().getDimSize(1);
     if (failed(requireStatic(op, "the kernel width", width)) ||
         failed(requireF32(op, "weight", op.getWeight())) ||
@@ -139,9 +129,9 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
   LogicalResult lower(RMSNormOp op) {
     cg::RmsNormDesc d;
     d.name = kernelName(op);
-    d.hiddenType = d.residualType = *elemType(op.getInput().getType());
-    d.weightType = *elemType(op.getWeight().getType());
-    d.outType = *elemType(op.getResult().getType());
+    d.hiddenType = d.residualType = *cudaElemType(op.getInput().getType());
+    d.weightType = *cudaElemType(op.getWeight().getType());
+    d.outType = *cudaElemType(op.getResult().getType());
     d.schedule = schedule();
     return add(op, cg::emitRmsNorm(d));
   }
@@ -151,9 +141,9 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
       return success(); // the identity: nothing to run
     cg::GateDesc d;
     d.name = kernelName(op);
-    d.yType = *elemType(op.getInput().getType());
-    d.zType = *elemType(op.getZ().getType());
-    d.outType = *elemType(op.getResult().getType());
+    d.yType = *cudaElemType(op.getInput().getType());
+    d.zType = *cudaElemType(op.getZ().getType());
+    d.outType = *cudaElemType(op.getResult().getType());
     d.schedule = schedule();
     return add(op, cg::emitGate(d));
   }
@@ -166,8 +156,8 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
              << op.getIds().getType().getElementType();
     cg::EmbeddingDesc d;
     d.name = kernelName(op);
-    d.tableType = *elemType(op.getTable().getType());
-    d.outType = *elemType(op.getResult().getType());
+    d.tableType = *cudaElemType(op.getTable().getType());
+    d.outType = *cudaElemType(op.getResult().getType());
     d.schedule = schedule();
     return add(op, cg::emitEmbedding(d));
   }
@@ -177,8 +167,8 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
       return success(); // the product itself runs on cuBLAS
     cg::BiasAddDesc d;
     d.name = kernelName(op);
-    d.yType = *elemType(op.getResult().getType());
-    d.biasType = *elemType(op.getBias().getType());
+    d.yType = *cudaElemType(op.getResult().getType());
+    d.biasType = *cudaElemType(op.getBias().getType());
     d.schedule = schedule();
     return add(op, cg::emitBiasAdd(d));
   }

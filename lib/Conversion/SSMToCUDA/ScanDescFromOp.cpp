@@ -19,8 +19,7 @@ using namespace mlir;
 using namespace mlir::ssm;
 namespace cg = mamba::codegen::cuda;
 
-namespace {
-std::optional<cg::ElemType> elemType(Type type) {
+std::optional<cg::ElemType> mlir::ssm::cudaElemType(Type type) {
   Type elem = cast<ShapedType>(type).getElementType();
   if (elem.isF32())
     return cg::ElemType::F32;
@@ -30,6 +29,8 @@ std::optional<cg::ElemType> elemType(Type type) {
     return cg::ElemType::F16;
   return std::nullopt;
 }
+
+namespace {
 
 /// The iteration dimension of each result of a projected permutation.
 std::vector<int> mapDims(AffineMap map) {
@@ -164,10 +165,10 @@ mlir::ssm::genericScanDescFromOp(ScanOp op, StringRef name) {
   g.stateRank = static_cast<int>(op.getStateRank());
   for (auto [i, input] : llvm::enumerate(op.getInputs())) {
     g.inputDims.push_back(mapDims(op.getInputMap(i)));
-    g.inputTypes.push_back(*elemType(input.getType()));
+    g.inputTypes.push_back(*cudaElemType(input.getType()));
   }
   g.outputDims = mapDims(op.getOutputMap());
-  g.yType = *elemType(op.getY().getType());
+  g.yType = *cudaElemType(op.getY().getType());
   g.hasInit = static_cast<bool>(op.getInit());
 
   llvm::DenseMap<Value, int> update, readout;

@@ -12,7 +12,12 @@
 #include "mlir/Support/LLVM.h"
 #include "ssm/IR/SSMOps.h"
 
+#include <optional>
+
 namespace mlir::ssm {
+
+/// The emitter's element type of a tensor type (F32, BF16, F16), or none.
+std::optional<mamba::codegen::cuda::ElemType> cudaElemType(Type type);
 
 /// The description of `op` with kernel `name` (schedule left default);
 /// emits an error on `op` (or the region op at fault) and fails where the
