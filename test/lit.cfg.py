@@ -34,6 +34,11 @@ llvm_config.add_tool_substitutions(["mamba-opt", "mamba-compile", "mamba-run"],
 if config.have_halide:
     config.available_features.add("halide")
 
+# An NVIDIA GPU with its driver: tests of what happens without one are
+# UNSUPPORTED where one exists (the GPU tests proper are GoogleTests).
+if os.path.exists("/dev/nvidiactl"):
+    config.available_features.add("gpu")
+
 # Tests that compile emitted CUDA with NVRTC need the CUDA toolkit (no GPU).
 if config.have_nvrtc:
     config.available_features.add("nvrtc")

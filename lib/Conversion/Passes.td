@@ -29,8 +29,12 @@ def SSMToCUDA : Pass<"ssm-to-cuda", "::mlir::ModuleOp"> {
            "Threads per block of every kernel">,
     Option<"itemsPerThread", "items-per-thread", "int", /*default=*/"4",
            "Scan: state entries per thread; conv: tokens per thread">,
-    Option<"chunkLen", "chunk-len", "int", /*default=*/"64",
+    Option<"chunkLen", "chunk-len", "int", /*default=*/"32",
            "Scan: time steps staged in shared memory per chunk">,
+    Option<"minBlocksPerSM", "min-blocks-per-sm", "int", /*default=*/"4",
+           "Scan: blocks per SM to leave registers for (0 = no bound)">,
+    Option<"prefetch", "prefetch", "bool", /*default=*/"true",
+           "Scan: load the next time chunk while the current one runs">,
   ];
 }
 

@@ -263,7 +263,10 @@ mp::Step &FunctionPlanner::newLibraryStep(Operation *op, StringRef stateIn) {
 }
 
 LogicalResult FunctionPlanner::libraryConv(CausalConv1dOp conv) {
-  newLibraryStep(conv, "conv_state");
+  // The activation too, so that an executor without the library (the GPU
+  // one) can run the step with its own convolution.
+  newLibraryStep(conv, "conv_state").attrs["activation"] =
+      stringAttr(stringifyActivation(conv.getActivation()));
   // The Halide kernel's order: x, weight, bias, conv_state; out, the update.
   if (failed(use(conv, "x", conv.getInput())) ||
       failed(use(conv, "weight", conv.getWeight())) ||
@@ -290,7 +293,7 @@ LogicalResult FunctionPlanner::genericScan(ScanOp scan) {
   if (!scan.getInit())
     return scan.emitOpError() << "cannot be planned without a state (run "
                                  "--ssm-specialize-decode)";
-  newLibraryStep(scan, "init");
+  newLibraryStep(scan, "init").cudaScan = cudaScanDesc(scan);
   // Arguments in the kernel's order: the inputs, init, then y and the final
   // state (the state slot again: the runtime updates it in place).
   std::vector<Expr> extent(scan.getStateRank() + 1);

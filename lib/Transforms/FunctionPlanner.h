@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "ssm/IR/SSMOps.h"
 
+#include <optional>
 #include <vector>
 
 namespace mlir::ssm::planner {
@@ -44,6 +45,9 @@ mp::Attr numberAttr(double v);
 /// The shortest decimal that reads back as `v` in float: an f32 attribute
 /// written as 1e-5, not as its binary value 9.99999974737875e-06.
 double shortestDecimal(float v);
+/// The generic scan's description for the GPU executor (a step's
+/// "cuda_scan"), or none where the CUDA backend cannot express the scan.
+std::optional<mp::ScanDesc> cudaScanDesc(ScanOp scan);
 /// Drops weights no step reads (e.g. the exp() on the way to -exp(A_log)).
 void pruneUnusedWeights(mp::Plan &plan);
 

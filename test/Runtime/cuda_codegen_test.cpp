@@ -273,11 +273,34 @@ TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
             std::string::npos)
       << s;
   // B and C staged once per chunk in shared memory, state in registers.
-  EXPECT_NE(s.find("__shared__ float s_B[kChunk][kState]"), std::string::npos);
+  EXPECT_NE(s.find("__shared__ __align__(16) float s_B[kChunk][kState]"),
+            std::string::npos);
   EXPECT_NE(s.find("float a[kItems], h[kItems];"), std::string::npos);
   EXPECT_NE(s.find("mamba_softplus("), std::string::npos);
   // The gate once per (channel, token) in the staging loop, not per lane.
-  EXPECT_NE(s.find("s_z[ch][t] = in ? mamba_silu(mamba_to_float(z["),
+  EXPECT_NE(s.find("r_z[j] = in ? *pz : float{};"), std::string::npos) << s;
+  EXPECT_NE(s.find("s_z[ch][t] = mamba_silu(s_z[ch][t]);"), std::string::npos);
+  // The next chunk's loads are issued before this chunk's recurrence...
+  EXPECT_NE(s.find("    __syncthreads();\n    if (t0 + kChunk < t_end)\n"
+                   "      fetch(t0 + kChunk);\n#pragma unroll 4"),
+            std::string::npos)
+      << s;
+  // ...unless the schedule says otherwise.
+  d.schedule.prefetch = false;
+  cg::Emitted plain = cg::emitSelectiveScan(d);
+  ASSERT_TRUE(plain.ok()) << plain.error;
+  EXPECT_EQ(plain.source.find("fetch(t0 + kChunk)"), std::string::npos);
+  EXPECT_NE(plain.source.find("    fetch(t0);\n    stage(t0);\n"),
+            std::string::npos);
+  // Occupancy: the registers left for minBlocksPerSM blocks.
+  d.schedule.minBlocksPerSM = 5;
+  cg::Emitted bounded = cg::emitSelectiveScan(d);
+  ASSERT_TRUE(bounded.ok()) << bounded.error;
+  EXPECT_NE(bounded.source.find("__launch_bounds__(128, 5)"),
+            std::string::npos);
+  d.schedule.minBlocksPerSM = -1;
+  EXPECT_NE(cg::emitSelectiveScan(d).error.find(
+                "minBlocksPerSM must be in [0, 32], got -1"),
             std::string::npos);
   EXPECT_NE(s.find("s_y[local][t] = (fmaf(dskip, uv, acc)) * s_z[local][t]"),
             std::string::npos);

@@ -26,13 +26,14 @@ struct Compiled {
   cuda::ScanChunkedKernels chunkedFns;
 };
 
-Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type, int n,
-                           double fmaExps) {
+/// `schedule` for the sequential kernel; the chunked one stages at most 32
+/// tokens at a time.
+Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type,
+                           const cg::Schedule &schedule) {
   Compiled c;
   c.seq.uType = c.seq.deltaType = c.seq.zType = c.seq.bcType = c.seq.yType =
       type;
-  c.seq.schedule = cuda::defaultScanSchedule(n);
-  c.seq.schedule.fmaExpFraction = fmaExps;
+  c.seq.schedule = schedule;
   c.chunked = c.seq;
   c.chunked.name = "selective_scan_chunked";
   c.chunked.schedule.chunkLen = std::min(c.seq.schedule.chunkLen, 32);
@@ -62,6 +63,13 @@ Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type, int n,
   return c;
 }
 
+Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type, int n,
+                           double fmaExps) {
+  cg::Schedule schedule = cuda::defaultScanSchedule(n);
+  schedule.fmaExpFraction = fmaExps;
+  return compile(dev, type, schedule);
+}
+
 } // namespace
 
 int main() {
@@ -78,7 +86,7 @@ int main() {
   // 16 special-function results per clock per SM (4 per SM sub-partition).
   const double expPerSecond = 16.0 * sms * clockKhz * 1e3;
   // The runtime's threshold (cuda_model.cpp): below it, prefill is chunked.
-  const int minBlocks = 4 * sms;
+  const int minBlocks = 2 * sms;
 
   const int64_t maxTokens = 8LL * 8192 * 5120, n = 16;
   auto big = [&](size_t bytes, const char *what) {
@@ -195,6 +203,80 @@ int main() {
                   *seq / bound, *chunked / bound);
     }
   }
+
+  std::printf("\n## Next time chunk prefetched into registers: on vs off\n\n"
+              "| dtype | batch x seqlen x d_inner | sequential on | "
+              "sequential off | chunked on | chunked off |\n"
+              "|---|---|---|---|---|---|\n");
+  for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16}) {
+    cg::Schedule off = cuda::defaultScanSchedule(static_cast<int>(n));
+    off.prefetch = false;
+    Expected<Compiled> con = compile(dev, type, static_cast<int>(n), 0.0);
+    Expected<Compiled> coff = compile(dev, type, off);
+    if (!con.ok() || !coff.ok())
+      return fail(con.ok() ? coff.status() : con.status());
+    const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
+    for (const Shape &s : shapes) {
+      const cuda::ScanTensors t = tensors(s, size);
+      int len = cuda::scanTimeChunkLen(con->chunked, t.batch, t.dim, t.seqlen,
+                                       minBlocks);
+      if (len == 0)
+        len = cuda::scanTimeChunkLen(con->chunked, t.batch, t.dim, t.seqlen,
+                                     t.batch * ((t.dim + 31) / 32) + 1);
+      Expected<double> seqOn = timeSeq(*con, t), seqOff = timeSeq(*coff, t);
+      Expected<double> chOn = timeChunked(*con, t, len),
+                       chOff = timeChunked(*coff, t, len);
+      for (auto *e : {&seqOn, &seqOff, &chOn, &chOff})
+        if (!e->ok())
+          return fail(e->status());
+      std::printf("| %s | %lld x %lld x %lld | %.3f ms | %.3f ms | %.3f ms | "
+                  "%.3f ms |\n",
+                  cg::elemTypeName(type), static_cast<long long>(s.batch),
+                  static_cast<long long>(s.len), static_cast<long long>(s.dim),
+                  *seqOn, *seqOff, *chOn, *chOff);
+    }
+  }
+
+  std::printf("\n## Sequential kernel schedules (8 x 8192 x 5120, and the "
+              "chunked kernel at 1 x 8192 x 5120)\n\n| dtype | threads | "
+              "states per thread | staged tokens | min blocks per SM | "
+              "sequential | / bound | chunked | / bound |\n"
+              "|---|---|---|---|---|---|---|---|---|\n");
+  for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16})
+    for (int threads : {128, 256})
+      for (int items : {2, 4})
+        for (int chunk : {32, 64})
+          for (int perSm : {0, 4, 5, 6, 8}) {
+            cg::Schedule sc = cuda::defaultScanSchedule(static_cast<int>(n));
+            sc.threadsPerBlock = threads;
+            sc.itemsPerThread = items;
+            sc.chunkLen = chunk;
+            sc.minBlocksPerSM = perSm;
+            Expected<Compiled> c = compile(dev, type, sc);
+            if (!c.ok()) // a schedule over the shared-memory limit
+              continue;
+            const Shape s{8, 8192, 5120}, one{1, 8192, 5120};
+            const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
+            const cuda::ScanTensors t1 = tensors(one, size);
+            Expected<double> ms = timeSeq(*c, tensors(s, size));
+            // Time chunks as the runtime would cut them, even where this
+            // schedule's sequential grid is past the runtime's threshold.
+            const int groups = (t1.dim + c->chunked.channelsPerBlock() - 1) /
+                               c->chunked.channelsPerBlock();
+            Expected<double> ch = timeChunked(
+                *c, t1,
+                cuda::scanTimeChunkLen(c->chunked, 1, t1.dim, t1.seqlen,
+                                       std::max(minBlocks, groups + 1)));
+            if (!ms.ok() || !ch.ok())
+              return fail(ms.ok() ? ch.status() : ms.status());
+            const auto [memMs, expMs] = bounds(s, size);
+            const auto [memMs1, expMs1] = bounds(one, size);
+            std::printf("| %s | %d | %d | %d | %d | %.3f ms | %.2f | %.3f ms "
+                        "| %.2f |\n",
+                        cg::elemTypeName(type), threads, items, chunk, perSm,
+                        *ms, *ms / std::max(memMs, expMs), *ch,
+                        *ch / std::max(memMs1, expMs1));
+          }
 
   std::printf("\n## Chunk length sweep (batch 1)\n\n"
               "| dtype | seqlen x d_inner | tokens per chunk | chunks | "

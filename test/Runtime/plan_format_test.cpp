@@ -129,5 +129,87 @@ TEST(PlanJson, ErrorsNameThePath) {
             std::string::npos);
 }
 
+/// smallPlan() whose step carries a generic scan's description: a cumsum
+/// h = 1 * h + x over (b, c), y = 0.5 * h.
+Plan scanPlan() {
+  Plan p = smallPlan();
+  ScanDesc d;
+  d.stateRank = 2;
+  d.inputDims = {{0, 1, 2}};
+  d.outputDims = {0, 1, 2};
+  d.hasInit = true;
+  d.nodes = {{"arg", 0, 0, -1, -1},
+             {"arg", 1, 0, -1, -1},
+             {"constant", 0, 1, -1, -1},
+             {"constant", 0, 0.5, -1, -1},
+             {"mul", 0, 0, 0, 3}};
+  d.decay = 2;
+  d.input = 1;
+  d.readout = 4;
+  p.functions[0].steps[0].cudaScan = d;
+  return p;
+}
+
+TEST(PlanJson, CudaScanRoundTrips) {
+  const std::string text = writePlan(scanPlan());
+  EXPECT_NE(text.find("\"cuda_scan\": {\"state_rank\": 2"), std::string::npos)
+      << text;
+  auto back = readPlan(text);
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  EXPECT_EQ(writePlan(*back), text);
+  const Step &s = back->functions[0].steps[0];
+  ASSERT_TRUE(s.cudaScan.has_value());
+  EXPECT_EQ(s.cudaScan->nodes.size(), 5u);
+  EXPECT_DOUBLE_EQ(s.cudaScan->nodes[3].value, 0.5);
+  EXPECT_EQ(s.cudaScan->readout, 4);
+  // Optional: a plan without it reads as before.
+  auto plain = readPlan(writePlan(smallPlan()));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->functions[0].steps[0].cudaScan.has_value());
+}
+
+TEST(PlanJson, MalformedCudaScanNamesThePath) {
+  const std::string path = "functions.prefill.steps[0].cuda_scan";
+  struct Case {
+    const char *from, *to, *message;
+  } cases[] = {
+      {"\"state_rank\": 2", "\"state_rank\": 0",
+       ".state_rank: expected an integer in [1, 8], got 0"},
+      {"\"input_dims\": [[0, 1, 2]]", "\"input_dims\": [[0, 1, 3]]",
+       ".input_dims[0][2]: expected an integer in [0, 2], got 3"},
+      {"\"input_dims\": [[0, 1, 2]]", "\"input_dims\": [[0, 0, 2]]",
+       ".input_dims[0][1]: iteration dimension 0 appears twice"},
+      {"\"output_dims\": [0, 1, 2]", "\"output_dims\": [0, 1]",
+       ".output_dims: y must keep the time dimension 2"},
+      {"\"has_init\": true", "\"has_init\": 1",
+       ".has_init: expected true or false"},
+      {"{\"op\": \"arg\", \"arg\": 1}", "{\"op\": \"arg\", \"arg\": 2}",
+       ".nodes[1].arg: expected an integer in [0, 1], got 2"},
+      {"{\"op\": \"mul\", \"lhs\": 0, \"rhs\": 3}",
+       "{\"op\": \"pow\", \"lhs\": 0, \"rhs\": 3}",
+       ".nodes[4].op: unknown operation \"pow\""},
+      {"{\"op\": \"mul\", \"lhs\": 0, \"rhs\": 3}",
+       "{\"op\": \"mul\", \"lhs\": 0, \"rhs\": 4}",
+       ".nodes[4].rhs: expected an integer in [0, 3], got 4"},
+      {"{\"op\": \"constant\", \"value\": 0.5}", "{\"op\": \"constant\"}",
+       ".nodes[3].value: expected a number"},
+      {"\"readout\": 4", "\"readout\": 5",
+       ".readout: expected an integer in [0, 4], got 5"},
+      {"\"decay\": 2, ", "", ".decay: missing"},
+      {"\"cuda_scan\": {", "\"cuda_scan\": 7, \"unused\": {",
+       ": expected an object, got number"},
+  };
+  for (const Case &c : cases) {
+    std::string text = writePlan(scanPlan());
+    const size_t at = text.find(c.from);
+    ASSERT_NE(at, std::string::npos) << c.from << "\n" << text;
+    text.replace(at, std::string(c.from).size(), c.to);
+    auto p = readPlan(text);
+    ASSERT_FALSE(p.ok()) << c.from;
+    EXPECT_NE(p.status().message().find(path + c.message), std::string::npos)
+        << "got: " << p.status().message();
+  }
+}
+
 } // namespace
 } // namespace mamba::plan

@@ -61,9 +61,9 @@ Status atLeast(const std::string &flag, int64_t value, int64_t min) {
 std::string usage() {
   return R"(USAGE: mamba-run [MODEL] [options]
 
-Runs a Mamba language model on the CPU: prefill of the prompt, then
-recurrent decoding, streaming the text as it is generated, then prints
-prefill and decode throughput and peak memory.
+Runs a Mamba language model on the CPU or a CUDA GPU: prefill of the
+prompt, then recurrent decoding, streaming the text as it is generated,
+then prints prefill and decode throughput and peak memory.
 
 MODEL is a Hugging Face model directory (config.json + model.safetensors,
 and tokenizer.json if it has one), a config.json file, a stock shape name
@@ -71,7 +71,8 @@ and tokenizer.json if it has one), a config.json file, a stock shape name
 --random-weights, a model package from `mamba-compile --emit=package`
 (a directory with plan.json), or a model spec (.ssm), which mamba-run
 plans with mamba-compile first (found next to mamba-run, or $MAMBA_COMPILE).
-Packages and specs run through the execution plan on the CPU. Without
+Packages, specs and executables run through the execution plan, on the
+CPU or (--device cuda) on the GPU. Without
 MODEL, the embedded default model runs: the Mamba-1 130m shape with random
 weights (seed 0) and the GPT-NeoX tokenizer.
 
@@ -98,6 +99,7 @@ Execution:
                            them in $MAMBA_CACHE_DIR (default ~/.cache/mamba)
   --dtype f32|bf16         weights on the GPU (default f32); BF16 halves
                            weight memory and traffic, accumulating in F32
+                           (plans run in f32)
   --threads T              worker threads (default: all cores)
   --batch B                decode B sequences of the same prompt together
   --prefill-chunk C        prompt tokens per prefill pass (default 256)

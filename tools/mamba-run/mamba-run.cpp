@@ -7,6 +7,7 @@
 #include "mamba/cpu_model.h"
 #ifdef MAMBA_HAS_CUDA
 #include "mamba/cuda_model.h"
+#include "mamba/cuda_plan_model.h"
 #endif
 #include "mamba/generate.h"
 #include "mamba/npy.h"
@@ -127,15 +128,59 @@ int runGeneration(Model &model, const run::RunOptions &options,
   report(stats.value(), options, description, where, startRss);
   return 0;
 }
-/// A package or spec: PlanModel on the CPU.
+#ifdef MAMBA_HAS_CUDA
+void printKernelReport(const CudaKernelReport &k) {
+  std::fprintf(stderr, "kernels: %s in %.1f ms (%zu bytes of CUDA C, %s)\n",
+               k.cacheHit ? "loaded from the cache" : "compiled by NVRTC",
+               k.seconds * 1e3, k.sourceBytes,
+               k.cachePath.empty() ? "no cache" : k.cachePath.c_str());
+}
+
+/// A package, spec or executable on the GPU: CudaPlanModel.
+int runPlanOnGpu(run::LoadedModel &loaded, const run::RunOptions &options,
+                 const Tokenizer *tokenizer, const std::vector<TokenId> &prompt,
+                 const std::string &description, int64_t startRss) {
+  if (options.dtype != "f32")
+    return fail(Status::error("--dtype " + options.dtype +
+                              ": packages and specs run in f32 on the GPU"));
+  CudaPlanModelOptions modelOptions;
+  modelOptions.maxBatch = options.batch;
+  modelOptions.maxChunk = options.prefillChunk;
+  Expected<std::unique_ptr<CudaPlanModel>> model = Status::error("unreachable");
+  if (options.randomWeights) {
+    model = CudaPlanModel::createRandom(std::move(*loaded.plan),
+                                        *options.randomWeights, modelOptions);
+  } else {
+    auto file = SafetensorsFile::open(loaded.planWeights);
+    if (!file.ok())
+      return fail(file.status());
+    model = CudaPlanModel::create(std::move(*loaded.plan), file.value(),
+                                  modelOptions);
+  }
+  if (!model.ok())
+    return fail(model.status());
+  const CudaKernelReport &k = model.value()->kernelReport();
+  printKernelReport(k);
+  return runGeneration(*model.value(), options, tokenizer, prompt, description,
+                       k.deviceName + " (" + k.arch + "), execution plan",
+                       startRss);
+}
+#endif
+
+/// A package, spec or executable: PlanModel on the CPU, CudaPlanModel on
+/// the GPU.
 int runPlan(run::LoadedModel &loaded, const run::RunOptions &options,
             const Tokenizer *tokenizer, const std::vector<TokenId> &prompt,
             const std::string &description, int64_t startRss) {
-  if (options.device != "cpu")
-    return fail(Status::error("--device " + options.device +
-                              ": packages and specs run on the CPU for now; "
-                              "give a Hugging Face model directory or a "
-                              "stock shape to run on the GPU"));
+  if (options.device == "cuda") {
+#ifdef MAMBA_HAS_CUDA
+    return runPlanOnGpu(loaded, options, tokenizer, prompt, description,
+                        startRss);
+#else
+    return fail(Status::error("--device cuda: this mamba-run was built "
+                              "without CUDA (no CUDA toolkit at build time)"));
+#endif
+  }
   CpuModelOptions modelOptions;
   modelOptions.numThreads = options.threads;
   modelOptions.maxBatch = options.batch;
@@ -226,10 +271,7 @@ int main(int argc, char **argv) {
     if (!model.ok())
       return fail(model.status());
     const CudaKernelReport &k = model.value()->kernelReport();
-    std::fprintf(stderr, "kernels: %s in %.1f ms (%zu bytes of CUDA C, %s)\n",
-                 k.cacheHit ? "loaded from the cache" : "compiled by NVRTC",
-                 k.seconds * 1e3, k.sourceBytes,
-                 k.cachePath.empty() ? "no cache" : k.cachePath.c_str());
+    printKernelReport(k);
     return runGeneration(
         *model.value(), options, tokenizer, prompt.value(), description,
         k.deviceName + " (" + k.arch + "), " + options.dtype + " weights",

@@ -70,6 +70,30 @@ __device__ __forceinline__ float mamba_exp2_poly(float x) {
   p = fmaf(p, f, 1.0f);
   return __int_as_float(__float_as_int(p) + static_cast<int>(k) * (1 << 23));
 }
+// 2^x on the SFU alone: exp2f adds range fix-ups for results below
+// 2^-126, which flush to zero here (a scan's decays never need them).
+__device__ __forceinline__ float mamba_exp2(float x) {
+  float y;
+  asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(y) : "f"(x));
+  return y;
+}
+// N floats from shared memory; 16-byte loads when N is a multiple of 4 (p
+// is then 16-byte aligned).
+struct __align__(16) mamba_f4 { float x, y, z, w; };
+template <int N>
+__device__ __forceinline__ void mamba_lds(const float *p, float *o) {
+  if constexpr (N % 4 == 0) {
+#pragma unroll
+    for (int i = 0; i < N; i += 4) {
+      const mamba_f4 v = *reinterpret_cast<const mamba_f4 *>(p + i);
+      o[i] = v.x; o[i + 1] = v.y; o[i + 2] = v.z; o[i + 3] = v.w;
+    }
+  } else {
+#pragma unroll
+    for (int i = 0; i < N; ++i)
+      o[i] = p[i];
+  }
+}
 // 16 bytes of any element type, widened to floats (GEMV weight loads).
 struct __align__(16) mamba_u4 { unsigned x, y, z, w; };
 __device__ __forceinline__ void mamba_unpack(const float *, mamba_u4 v, float *o) {

@@ -37,6 +37,9 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
   if (!(d.schedule.fmaExpFraction >= 0.0 && d.schedule.fmaExpFraction <= 1.0))
     return d.name + ": fmaExpFraction must be in [0, 1], got " +
            std::to_string(d.schedule.fmaExpFraction);
+  if (d.schedule.minBlocksPerSM < 0 || d.schedule.minBlocksPerSM > 32)
+    return d.name + ": minBlocksPerSM must be in [0, 32], got " +
+           std::to_string(d.schedule.minBlocksPerSM);
   if (d.dtRank < 0 || d.dtRank > 1024)
     return d.name + ": dtRank must be in [0, 1024], got " +
            std::to_string(d.dtRank);
@@ -108,7 +111,7 @@ std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
                     R"(#pragma unroll
     for (int i = 0; i < kItems; ++i) {
       const float dA = i < kPolyExp ? mamba_exp2_poly(dt * a[i])
-                                    : exp2f(dt * a[i]);
+                                    : mamba_exp2(dt * a[i]);
       )" + update + "\n";
   if (readout)
     src += R"(      acc = fmaf(h[i], $CAT, acc);
@@ -128,21 +131,25 @@ std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
   const int items = d.schedule.itemsPerThread;
   const int poly =
       static_cast<int>(std::lround(d.schedule.fmaExpFraction * items));
-  vars.insert(vars.end(),
-              {{"NAME", d.name},
-               {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
-               {"UT", cType(d.uType)},
-               {"DT", cType(d.deltaType)},
-               {"ZT", cType(d.zType)},
-               {"BCT", cType(d.bcType)},
-               {"YT", cType(d.yType)},
-               {"N", std::to_string(d.dState)},
-               {"ITEMS", std::to_string(items)},
-               {"LANES", std::to_string(d.dState / items)},
-               {"CPB", std::to_string(d.channelsPerBlock())},
-               {"CHUNK", std::to_string(d.schedule.chunkLen)},
-               {"POLYEXP", std::to_string(poly)},
-               {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"}});
+  vars.insert(
+      vars.end(),
+      {{"NAME", d.name},
+       {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
+       {"UT", cType(d.uType)},
+       {"DT", cType(d.deltaType)},
+       {"ZT", cType(d.zType)},
+       {"BCT", cType(d.bcType)},
+       {"YT", cType(d.yType)},
+       {"N", std::to_string(d.dState)},
+       {"ITEMS", std::to_string(items)},
+       {"LANES", std::to_string(d.dState / items)},
+       {"CPB", std::to_string(d.channelsPerBlock())},
+       {"CHUNK", std::to_string(d.schedule.chunkLen)},
+       {"POLYEXP", std::to_string(poly)},
+       {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"},
+       {"MINBLOCKS", d.schedule.minBlocksPerSM > 0
+                         ? ", " + std::to_string(d.schedule.minBlocksPerSM)
+                         : ""}});
   return subst(R"(  constexpr int kPolyExp = $POLYEXP;
   const int b = $BATCH;
   const int local = threadIdx.x / kLanes;
@@ -164,7 +171,7 @@ std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
 }
 
 std::string scanSignature(const std::string &extra) {
-  return R"(extern "C" __global__ void __launch_bounds__($THREADS)
+  return R"(extern "C" __global__ void __launch_bounds__($THREADS$MINBLOCKS)
 $NAME(const $UT *__restrict__ u, const $DT *__restrict__ delta,
       const float *__restrict__ A, const $BCT *__restrict__ B,
       const $BCT *__restrict__ C, const float *__restrict__ D,
@@ -198,9 +205,9 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
           ? "const int ch = i % kChannels, t = i / kChannels;"
           : "const int t = i % kChunk, ch = i / kChunk;";
   std::string src = "  constexpr int kChunk = $CHUNK;\n";
-  src += readout ? "  __shared__ float s_B[kChunk][kState], "
+  src += readout ? "  __shared__ __align__(16) float s_B[kChunk][kState], "
                    "s_C[kChunk][kState];\n"
-                 : "  __shared__ float s_B[kChunk][kState];\n";
+                 : "  __shared__ __align__(16) float s_B[kChunk][kState];\n";
   src +=
       R"(  // +1 column: the lanes of a warp read one token of different channels.
   __shared__ float s_u[kChannels][kChunk + 1], s_dt[kChannels][kChunk + 1];
@@ -211,40 +218,171 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
     src += "  __shared__ float s_z[kChannels][kChunk + 1]; // silu(z)\n";
   if (!readout)
     src += "  float dtsum = 0.0f;\n";
+  // A chunk's inputs go global -> registers (fetch, raw element types, so
+  // no instruction waits on the loads) -> shared memory (stage, converted,
+  // dt = softplus(delta + bias) and silu(z) once per (channel, token)).
+  // With prefetch, the next chunk's fetch is issued before this chunk's
+  // recurrence and its loads are in flight while it runs.
   src += R"(  const int c0 = blockIdx.x * kChannels;
-  for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
-    const int len = min(kChunk, t_end - t0);
-    __syncthreads(); // the previous chunk's shared tiles are consumed
-    // B (and C) of the chunk, loaded once and shared by all channels.
-    for (int i = threadIdx.x; i < kChunk * kState; i += $THREADS) {
-      const int t = i / kState, n = i % kState;
-      const bool in = t < len;
-      s_B[t][n] = in ? mamba_to_float(B[b * B_sb + n * B_sn + (t0 + t) * B_st]) : 0.0f;
+  constexpr int kBLoads = (kChunk * kState + $THREADS - 1) / $THREADS;
+  constexpr int kULoads = (kChannels * kChunk + $THREADS - 1) / $THREADS;
+  $BCT r_B[kBLoads];
 )";
   if (readout)
-    src += "      s_C[t][n] = in ? mamba_to_float(C[b * C_sb + n * C_sn + (t0 "
-           "+ t) * C_st]) : 0.0f;\n";
-  src += R"(    }
-    // u, dt and silu(z) of the block's channels; dt = softplus(delta + bias)
-    // and the gate once per (channel, token) rather than once per lane.
-    for (int i = threadIdx.x; i < kChannels * kChunk; i += $THREADS) {
+    src += "  $BCT r_C[kBLoads];\n";
+  src += "  $UT r_u[kULoads];\n  $DT r_dt[kULoads];\n";
+  if (z)
+    src += "  $ZT r_z[kULoads];\n";
+  // Token-major tiles (and B/C when the block size is a multiple of
+  // d_state) give each thread one channel (state) and tokens kTStep apart:
+  // one pointer per tensor, advanced by a constant, instead of an address
+  // per load (which the compiler would keep live across the time loop).
+  const bool bcStrided = d.schedule.threadsPerBlock % d.dState == 0;
+  src += "  auto fetch = [&](int t0) {\n"
+         "    const int len = min(kChunk, t_end - t0);\n";
+  if (bcStrided) {
+    src += R"(    {
+      constexpr int kTStep = $THREADS / kState;
+      const int n = threadIdx.x % kState, tq = threadIdx.x / kState;
+      const $BCT *pb = B + b * B_sb + n * B_sn + (long long)(t0 + tq) * B_st;
+)";
+    if (readout)
+      src += "      const $BCT *pc = C + b * C_sb + n * C_sn + (long long)(t0 "
+             "+ tq) * C_st;\n";
+    src += R"(#pragma unroll
+      for (int j = 0; j < kBLoads; ++j) {
+        const bool in = tq + j * kTStep < len;
+        r_B[j] = in ? *pb : $BCT{};
+        pb += kTStep * B_st;
+)";
+    if (readout)
+      src += "        r_C[j] = in ? *pc : $BCT{};\n        pc += kTStep * "
+             "C_st;\n";
+    src += "      }\n    }\n";
+  } else {
+    src += R"(#pragma unroll
+    for (int j = 0; j < kBLoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
+      const int t = i / kState, n = i % kState;
+      const bool in = i < kChunk * kState && t < len;
+      r_B[j] = in ? B[b * B_sb + n * B_sn + (long long)(t0 + t) * B_st] : $BCT{};
+)";
+    if (readout)
+      src += "      r_C[j] = in ? C[b * C_sb + n * C_sn + (long long)(t0 + t) "
+             "* C_st] : $BCT{};\n";
+    src += "    }\n";
+  }
+  if (d.layout == Layout::TokenMajor) {
+    src += R"(    {
+      constexpr int kTStep = $THREADS / kChannels;
+      const int cc = c0 + threadIdx.x % kChannels, tq = threadIdx.x / kChannels;
+      const long long t0q = t0 + tq;
+      const $UT *pu = u + b * u_sb + cc * u_sc + t0q * u_st;
+      const $DT *pd = delta + b * delta_sb + cc * delta_sc + t0q * delta_st;
+)";
+    if (z)
+      src += "      const $ZT *pz = z + b * z_sb + cc * z_sc + t0q * z_st;\n";
+    src += R"(#pragma unroll
+      for (int j = 0; j < kULoads; ++j) {
+        const bool in = tq + j * kTStep < len && cc < dim;
+        r_u[j] = in ? *pu : $UT{};
+        r_dt[j] = in ? *pd : $DT{};
+        pu += kTStep * u_st;
+        pd += kTStep * delta_st;
+)";
+    if (z)
+      src += "        r_z[j] = in ? *pz : $ZT{};\n        pz += kTStep * "
+             "z_st;\n";
+    src += "      }\n    }\n  };\n";
+  } else {
+    src += R"(#pragma unroll
+    for (int j = 0; j < kULoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
       $TILE
       const int cc = c0 + ch;
       const long long tt = t0 + t;
-      const bool in = t < len && cc < dim;
-      s_u[ch][t] = in ? mamba_to_float(u[b * u_sb + cc * u_sc + tt * u_st]) : 0.0f;
-      s_dt[ch][t] = in ? $DTEXPR : 0.0f;
+      const bool in = i < kChannels * kChunk && t < len && cc < dim;
+      r_u[j] = in ? u[b * u_sb + cc * u_sc + tt * u_st] : $UT{};
+      r_dt[j] = in ? delta[b * delta_sb + cc * delta_sc + tt * delta_st] : $DT{};
+)";
+    if (z)
+      src +=
+          "      r_z[j] = in ? z[b * z_sb + cc * z_sc + tt * z_st] : $ZT{};\n";
+    src += "    }\n  };\n";
+  }
+  src += R"(  auto stage = [&](int t0) {
+    const int len = min(kChunk, t_end - t0);
+#pragma unroll
+    for (int j = 0; j < kBLoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
+      if (i < kChunk * kState) {
+        const int t = i / kState, n = i % kState;
+        s_B[t][n] = mamba_to_float(r_B[j]);
+)";
+  if (readout)
+    src += "        s_C[t][n] = mamba_to_float(r_C[j]);\n";
+  src += R"(      }
+    }
+#pragma unroll
+    for (int j = 0; j < kULoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
+      if (i < kChannels * kChunk) {
+        $TILE
+        const int cc = c0 + ch;
+        const bool in = t < len && cc < dim;
+        s_u[ch][t] = mamba_to_float(r_u[j]);
+        s_dt[ch][t] = mamba_to_float(r_dt[j]);
 )";
   if (z)
-    src += "      s_z[ch][t] = in ? mamba_silu(mamba_to_float(z[b * z_sb + cc "
-           "* z_sc + tt * z_st])) : 0.0f;\n";
-  src += R"(    }
+    src += "        s_z[ch][t] = mamba_to_float(r_z[j]);\n";
+  // softplus and silu in a loop of their own that is not unrolled: unrolled
+  // with the copies above, their temporaries set the kernel's register count
+  // (and so its occupancy). Each thread rewrites the elements it wrote.
+  src += R"(      }
+    }
+#pragma unroll 1
+    for (int j = 0; j < kULoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
+      if (i < kChannels * kChunk) {
+        $TILE
+        const int cc = c0 + ch;
+        const bool in = t < len && cc < dim;
+        s_dt[ch][t] = in ? $DTEXPR : 0.0f;
+)";
+  if (z)
+    src += "        s_z[ch][t] = mamba_silu(s_z[ch][t]);\n";
+  src += R"(      }
+    }
+  };
+)";
+  src += d.schedule.prefetch
+             ? R"(  if (t_begin < t_end)
+    fetch(t_begin);
+  for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
+    const int len = min(kChunk, t_end - t0);
+    __syncthreads(); // the previous chunk's shared tiles are consumed
+    stage(t0);
     __syncthreads();
-#pragma unroll 4
+    if (t0 + kChunk < t_end)
+      fetch(t0 + kChunk);
+)"
+             : R"(  for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
+    const int len = min(kChunk, t_end - t0);
+    __syncthreads(); // the previous chunk's shared tiles are consumed
+    fetch(t0);
+    stage(t0);
+    __syncthreads();
+)";
+  src += R"(#pragma unroll 4
     for (int t = 0; t < len; ++t) {
       const float dt = s_dt[local][t], uv = s_u[local][t];
+      float bv[kItems];
+      mamba_lds<kItems>(&s_B[t][n0], bv);
 )";
-  src += scanStepBody(d, "s_B[t][n0 + i]", "s_C[t][n0 + i]", readout);
+  if (readout)
+    src += "      float cv[kItems];\n      mamba_lds<kItems>(&s_C[t][n0], "
+           "cv);\n";
+  src += scanStepBody(d, "bv[i]", "cv[i]", readout);
   if (readout) {
     std::string yv = d.hasD ? "fmaf(dskip, uv, acc)" : "acc";
     if (z)
@@ -264,10 +402,7 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
     src += "      dtsum += dt;\n    }\n  }\n";
   }
   return subst(src, {{"TILE", tileIndex},
-                     {"DTEXPR", scanDtExpr(d,
-                                           "delta[b * delta_sb + cc * "
-                                           "delta_sc + tt * delta_st]",
-                                           "cc")}});
+                     {"DTEXPR", scanDtExpr(d, "s_dt[ch][t]", "cc")}});
 }
 
 } // namespace detail

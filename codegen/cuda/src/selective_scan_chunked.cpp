@@ -67,7 +67,7 @@ $NAME_combine(const float *__restrict__ A, float *__restrict__ state,
     const long long j = ((b * chunks + k) * dim + c) * kState + i % kState;
     const float end = chunk_state[j];
     chunk_state[j] = h;
-    h = fmaf(exp2f(a * chunk_dtsum[(b * chunks + k) * dim + c]), h, end);
+    h = fmaf(mamba_exp2(a * chunk_dtsum[(b * chunks + k) * dim + c]), h, end);
   }
   state[i] = h;
 }

@@ -56,6 +56,8 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
     s.threadsPerBlock = threadsPerBlock;
     s.itemsPerThread = itemsPerThread;
     s.chunkLen = chunkLen;
+    s.minBlocksPerSM = minBlocksPerSM;
+    s.prefetch = prefetch;
     return s;
   }
 

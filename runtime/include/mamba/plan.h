@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -104,6 +105,33 @@ struct Attr {
   std::string text;
 };
 
+/// One value of a generic scan's regions: an argument (`arg`: 0 the state,
+/// i + 1 input i), a constant (`value`) or an op of earlier nodes.
+struct ScanNode {
+  /// "arg", "constant", "add", "sub", "mul", "div", "max", "min", "neg",
+  /// "exp", "log", "sqrt", "tanh", "abs".
+  std::string op;
+  int64_t arg = 0;
+  double value = 0;
+  int64_t lhs = -1, rhs = -1;
+};
+
+/// A generic ssm.scan as the GPU executor compiles it (docs/plan-format.md,
+/// "cuda_scan"): iteration dimensions 0..stateRank-1 are the state's,
+/// stateRank is time; h_t = decay * h_{t-1} + input, y = sum of readout over
+/// the state dimensions y drops. Storage is float32, as everywhere in a plan.
+struct ScanDesc {
+  int64_t stateRank = 0;
+  /// Per input, the iteration dimension of each of its dimensions.
+  std::vector<std::vector<int64_t>> inputDims;
+  /// The iteration dimension of each dimension of y.
+  std::vector<int64_t> outputDims;
+  bool hasInit = false;
+  std::vector<ScanNode> nodes;
+  /// Roots in `nodes`.
+  int64_t decay = -1, input = -1, readout = -1;
+};
+
 /// One kernel call. Arguments are named views (see docs/plan-format.md for
 /// each kernel's arguments and attributes).
 struct Step {
@@ -111,6 +139,9 @@ struct Step {
   std::string origin; // the op it came from, e.g. "ssm.selective_scan"
   std::map<std::string, Attr> attrs;
   std::vector<std::pair<std::string, View>> args;
+  /// A generic scan's description for the GPU (optional: plans made before
+  /// it existed run on the CPU only).
+  std::optional<ScanDesc> cudaScan;
 
   const View *arg(std::string_view name) const;
   const Attr *attr(std::string_view name) const;

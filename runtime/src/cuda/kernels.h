@@ -5,6 +5,10 @@
 
 #include "device.h"
 #include "mamba/codegen/cuda_emitter.h"
+#include "mamba/codegen/generic_scan.h"
+#include "mamba/codegen/strided_map.h"
+
+#include <vector>
 
 namespace mamba::cuda {
 
@@ -49,7 +53,7 @@ size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
 /// the sequential kernel's batch x channel-group grid already fills about
 /// `minBlocks` blocks (the time-parallel passes cost 1.5x the memory traffic
 /// and 2x the exponentials). desc.schedule.timeChunkLen, when set, is used
-/// as is; else enough chunks for ~2 x minBlocks blocks, rounded up to a
+/// as is; else enough chunks for ~4 x minBlocks blocks, rounded up to a
 /// multiple of chunkLen.
 int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
                      int seqlen, int minBlocks);
@@ -110,9 +114,40 @@ Status launchGate(Device &dev, CUfunction f, const cg::GateDesc &desc,
                   const void *y, long long ldy, const void *z, long long ldz,
                   void *out, long long ldOut, int rows, int cols);
 
+/// An operand of a strided map: its address and four element strides.
+struct Strided4 {
+  const void *data = nullptr;
+  long long stride[4] = {};
+};
+/// out = op(a, b, c) over shape[0..3] (emitStridedMap).
+Status launchStridedMap(Device &dev, CUfunction f,
+                        const cg::StridedMapDesc &desc,
+                        const long long shape[4], const Strided4 &a,
+                        const Strided4 &b, const Strided4 &c,
+                        const Strided4 &out);
+
+/// The tensors of a generic scan (emitGenericScan), strides in elements in
+/// each tensor's own dimension order.
+struct GenericScanTensors {
+  std::vector<const void *> inputs;
+  std::vector<std::vector<long long>> inputStrides;
+  const float *init = nullptr; ///< null without desc.hasInit
+  std::vector<long long> initStrides;
+  void *y = nullptr;
+  std::vector<long long> yStrides;
+  float *finalState = nullptr; ///< may be init's storage
+  std::vector<long long> stateStrides;
+  std::vector<long long> stateSizes; ///< n_0..n_{R-1}
+  int seqlen = 0;
+};
+Status launchGenericScan(Device &dev, CUfunction f,
+                         const cg::GenericScanDesc &desc,
+                         const GenericScanTensors &t);
+
 /// The default schedule of the scan for `dState`: up to 4 lanes per channel
-/// (4 states per thread at d_state 16), 128 threads, and time chunks as long
-/// as 48 KiB of shared memory allows (at most 64 tokens).
+/// (4 states per thread at d_state 16), 128 threads with registers for 4
+/// blocks per SM, and time chunks as long as 48 KiB of shared memory allows
+/// (at most 32 tokens).
 cg::Schedule defaultScanSchedule(int dState);
 
 } // namespace mamba::cuda

@@ -1,6 +1,7 @@
 // The JSON form of the execution plan: writer and validating reader.
 #include "mamba/json.h"
 #include "mamba/plan.h"
+#include "plan_scan_json.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -140,7 +141,10 @@ std::string writePlan(const Plan &plan) {
       for (size_t a = 0; a < st.args.size(); ++a)
         s += std::string(a ? "," : "") + "\n         " +
              quote(st.args[a].first) + ": " + viewJson(st.args[a].second);
-      s += "}}";
+      s += "}";
+      if (st.cudaScan)
+        s += ",\n       \"cuda_scan\": " + scanDescJson(*st.cudaScan);
+      s += "}";
     }
     s += "\n     ]}";
   }
@@ -316,6 +320,12 @@ public:
       if (Status s = this->view(a, path + ".args." + name, plan, view); !s.ok())
         return s;
       out.args.emplace_back(name, std::move(view));
+    }
+    if (const JsonValue *scan = v.find("cuda_scan")) {
+      out.cudaScan.emplace();
+      if (Status s = readScanDesc(*scan, path + ".cuda_scan", *out.cudaScan);
+          !s.ok())
+        return s;
     }
     return Status::success();
   }

@@ -11,176 +11,18 @@
 
 namespace mamba::planexec {
 
-int64_t Tensor::numel() const {
-  int64_t n = 1;
-  for (int i = 0; i < rank; ++i)
-    n *= shape[i];
-  return n;
-}
-
-const Tensor *StepArgs::get(const char *name) const {
-  for (const auto &[n, t] : tensors)
-    if (n == name)
-      return &t;
-  return nullptr;
-}
-
-int64_t StepArgs::weight(const char *name) const {
-  for (const auto &[n, w] : weightIndex)
-    if (n == name)
-      return w;
-  return -1;
-}
-
 namespace {
 /// Channels per parallel range: two AVX2 vectors, as the scan blocks them.
 constexpr int64_t kChannelAlign = 16;
 
-std::string shapeStr(const Tensor &t) {
-  std::string s = "[";
-  for (int i = 0; i < t.rank; ++i)
-    s += (i ? ", " : "") + std::to_string(t.shape[i]);
-  return s + "]";
-}
-
-/// Checks for one step; the first failure is kept in `status`.
-class Checker {
-public:
-  Checker(const plan::Step &step, const StepArgs &args)
-      : step_(step), args_(args) {}
-
-  const Tensor *arg(const char *name, int rank, bool optional = false) {
-    const Tensor *t = args_.get(name);
-    if (!t) {
-      if (!optional)
-        fail("missing argument '" + std::string(name) + "'");
-      return nullptr;
-    }
-    if (t->rank != rank)
-      fail("argument '" + std::string(name) + "' must have rank " +
-           std::to_string(rank) + ", got " + shapeStr(*t));
-    return ok() ? t : nullptr;
-  }
-
-  void dim(const Tensor *t, const char *name, int d, int64_t expected,
-           const char *what) {
-    if (t && ok() && t->shape[d] != expected)
-      fail("argument '" + std::string(name) + "' " + shapeStr(*t) +
-           ": expected " + what + " = " + std::to_string(expected) +
-           " in dimension " + std::to_string(d));
-  }
-
-  void sameShape(const Tensor *a, const char *an, const Tensor *b,
-                 const char *bn) {
-    if (!a || !b || !ok())
-      return;
-    bool same = a->rank == b->rank;
-    for (int i = 0; same && i < a->rank; ++i)
-      same = a->shape[i] == b->shape[i];
-    if (!same)
-      fail("arguments '" + std::string(an) + "' " + shapeStr(*a) + " and '" +
-           bn + "' " + shapeStr(*b) + " must have the same shape");
-  }
-
-  void unitStride(const Tensor *t, const char *name, int d) {
-    if (t && ok() && t->shape[d] > 1 && t->stride[d] != 1)
-      fail("argument '" + std::string(name) +
-           "' must be contiguous in "
-           "dimension " +
-           std::to_string(d) + " (stride 1), got stride " +
-           std::to_string(t->stride[d]));
-  }
-
-  void contiguous(const Tensor *t, const char *name) {
-    if (!t || !ok())
-      return;
-    int64_t expect = 1;
-    for (int d = t->rank - 1; d >= 0; --d) {
-      if (t->shape[d] > 1 && t->stride[d] != expect) {
-        fail("argument '" + std::string(name) + "' must be dense row-major");
-        return;
-      }
-      expect *= t->shape[d];
-    }
-  }
-
-  void require(bool cond, const std::string &what) {
-    if (ok() && !cond)
-      fail(what);
-  }
-
-  bool ok() const { return status_.ok(); }
-  Status status() const { return status_; }
-
-private:
-  void fail(const std::string &what) {
-    status_ = Status::error("kernel '" + step_.kernel + "' (from " +
-                            step_.origin + "): " + what);
-  }
-
-  const plan::Step &step_;
-  const StepArgs &args_;
-  Status status_ = Status::success();
-};
-
-/// The leading dimensions (all but the last) of a view as one strided row
-/// index, when they are evenly strided once size-1 dimensions are ignored:
-/// a [b, l, k] view with stride(b) = l * stride(l) is one [b*l, k] matrix.
-bool collapseRows(const Tensor &t, int64_t &rows, int64_t &ld) {
-  rows = 1;
-  ld = t.rank >= 2 ? t.stride[t.rank - 2] : 0;
-  int inner = -1; // the innermost leading dimension of size > 1 so far
-  for (int d = t.rank - 2; d >= 0; --d) {
-    if (t.shape[d] == 1)
-      continue;
-    if (inner < 0)
-      ld = t.stride[d];
-    else if (t.stride[d] != t.shape[inner] * t.stride[inner])
-      return false;
-    inner = d;
-    rows *= t.shape[d];
-  }
-  return true;
-}
-
-/// Calls fn(offsetX, offsetY, rows, ldx, ldy) for row matrices covering two
-/// views with the same leading shape: one call when both collapse, else one
-/// per index of the dimensions before the last two.
-template <class F> void forRowMatrices(const Tensor &x, const Tensor &y, F fn) {
-  int64_t rowsX = 0, rowsY = 0, ldx = 0, ldy = 0;
-  if (collapseRows(x, rowsX, ldx) && collapseRows(y, rowsY, ldy)) {
-    fn(int64_t{0}, int64_t{0}, rowsX, ldx, ldy);
-    return;
-  }
-  const int r = x.rank;
-  int64_t outer = 1;
-  for (int d = 0; d + 2 < r; ++d)
-    outer *= x.shape[d];
-  for (int64_t o = 0; o < outer; ++o) {
-    int64_t ox = 0, oy = 0, rem = o;
-    for (int d = r - 3; d >= 0; --d) {
-      ox += (rem % x.shape[d]) * x.stride[d];
-      oy += (rem % x.shape[d]) * y.stride[d];
-      rem /= x.shape[d];
-    }
-    fn(ox, oy, x.shape[r - 2], x.stride[r - 2], y.stride[r - 2]);
-  }
-}
-
 Status embedding(const plan::Step &step, const StepArgs &args, Context &ctx,
                  bool execute) {
   Checker c(step, args);
-  const Tensor *ids = c.arg("tokens", 2), *table = c.arg("table", 2),
-               *out = c.arg("out", 3);
-  if (!c.ok())
-    return c.status();
-  c.dim(out, "out", 0, ids->shape[0], "the batch");
-  c.dim(out, "out", 1, ids->shape[1], "the sequence length");
-  c.dim(out, "out", 2, table->shape[1], "the embedding width");
-  c.contiguous(table, "table");
-  c.unitStride(out, "out", 2);
+  checkEmbedding(c);
   if (!c.ok() || !execute)
     return c.status();
+  const Tensor *ids = args.get("tokens"), *table = args.get("table"),
+               *out = args.get("out");
   const int64_t len = ids->shape[1], width = table->shape[1];
   for (int64_t b = 0; b < ids->shape[0]; ++b)
     for (int64_t t = 0; t < len; ++t) {
@@ -204,22 +46,13 @@ Status embedding(const plan::Step &step, const StepArgs &args, Context &ctx,
 Status rmsnorm(const plan::Step &step, const StepArgs &args, Context &ctx,
                bool execute) {
   Checker c(step, args);
-  const Tensor *x = args.get("x");
-  const int rank = x ? x->rank : 3;
-  x = c.arg("x", rank);
-  const Tensor *w = c.arg("weight", 1), *out = c.arg("out", rank);
-  const plan::Attr *eps = step.attr("eps");
-  c.require(eps && !eps->isString, "missing numeric attribute 'eps'");
-  c.require(rank >= 2 && rank <= kMaxRank, "argument 'x' must have rank 2-4");
-  if (!c.ok())
-    return c.status();
-  c.sameShape(x, "x", out, "out");
-  c.dim(w, "weight", 0, x->shape[rank - 1], "the normalized width");
-  c.unitStride(x, "x", rank - 1);
-  c.unitStride(out, "out", rank - 1);
-  c.contiguous(w, "weight");
+  checkRmsnorm(c);
   if (!c.ok() || !execute)
     return c.status();
+  const Tensor *x = args.get("x"), *w = args.get("weight"),
+               *out = args.get("out");
+  const int rank = x->rank;
+  const plan::Attr *eps = step.attr("eps");
   const int64_t dim = x->shape[rank - 1];
   const float e = static_cast<float>(eps->number);
   forRowMatrices(
@@ -236,26 +69,11 @@ Status rmsnorm(const plan::Step &step, const StepArgs &args, Context &ctx,
 Status linear(const plan::Step &step, const StepArgs &args, Context &ctx,
               bool execute) {
   Checker c(step, args);
-  const Tensor *x = args.get("x");
-  const int rank = x ? x->rank : 3;
-  x = c.arg("x", rank);
-  const Tensor *w = c.arg("weight", 2), *bias = c.arg("bias", 1, true),
-               *out = c.arg("out", rank);
-  c.require(rank >= 2 && rank <= kMaxRank, "argument 'x' must have rank 2-4");
-  if (!c.ok())
-    return c.status();
-  for (int d = 0; d + 1 < rank; ++d)
-    c.dim(out, "out", d, x->shape[d], "the input's leading size");
-  c.dim(w, "weight", 1, x->shape[rank - 1], "the input width");
-  c.dim(out, "out", rank - 1, w->shape[0], "the output width");
-  if (bias)
-    c.dim(bias, "bias", 0, w->shape[0], "the output width");
-  c.unitStride(x, "x", rank - 1);
-  c.unitStride(out, "out", rank - 1);
-  c.contiguous(w, "weight");
-  c.contiguous(bias, "bias");
+  checkLinear(c);
   if (!c.ok() || !execute)
     return c.status();
+  const Tensor *x = args.get("x"), *w = args.get("weight"),
+               *bias = args.get("bias"), *out = args.get("out");
   const int64_t n = w->shape[0], k = w->shape[1];
   forRowMatrices(
       *x, *out,
@@ -270,29 +88,18 @@ Status linear(const plan::Step &step, const StepArgs &args, Context &ctx,
 Status causalConv1d(const plan::Step &step, const StepArgs &args, Context &ctx,
                     bool execute) {
   Checker c(step, args);
-  const Tensor *x = c.arg("x", 3), *w = c.arg("weight", 2),
-               *bias = c.arg("bias", 1, true), *state = c.arg("state", 3),
-               *out = c.arg("out", 3);
-  const plan::Attr *act = step.attr("activation");
-  c.require(act && act->isString && act->text == "silu",
-            "the CPU convolution fuses SiLU: expected activation = silu");
+  checkCausalConv1d(c);
   if (!c.ok())
     return c.status();
+  const Tensor *x = args.get("x"), *w = args.get("weight"),
+               *bias = args.get("bias"), *state = args.get("state"),
+               *out = args.get("out");
   const int64_t e = x->shape[1], k = w->shape[1];
-  c.sameShape(x, "x", out, "out");
-  c.dim(w, "weight", 0, e, "the channel count");
-  if (bias)
-    c.dim(bias, "bias", 0, e, "the channel count");
-  c.dim(state, "state", 0, x->shape[0], "the batch");
-  c.dim(state, "state", 1, e, "the channel count");
-  c.dim(state, "state", 2, k, "the kernel width");
   c.require(k <= cpu::kMaxConvKernel, "kernel width " + std::to_string(k) +
                                           " exceeds the CPU limit " +
                                           std::to_string(cpu::kMaxConvKernel));
   c.unitStride(x, "x", 1);
   c.unitStride(out, "out", 1);
-  c.contiguous(state, "state");
-  c.contiguous(bias, "bias");
   c.require(ctx.convWeightT.count(args.weight("weight")) != 0,
             "argument 'weight' must be a weight of the model");
   if (!c.ok() || !execute)
@@ -312,11 +119,12 @@ Status causalConv1d(const plan::Step &step, const StepArgs &args, Context &ctx,
 Status selectiveScan(const plan::Step &step, const StepArgs &args, Context &ctx,
                      bool execute) {
   Checker c(step, args);
-  const Tensor *u = c.arg("u", 3), *delta = c.arg("delta", 3),
-               *a = c.arg("A", 2), *bm = c.arg("B", 3), *cm = c.arg("C", 3),
-               *d = c.arg("D", 1, true), *z = c.arg("z", 3, true),
-               *db = c.arg("delta_bias", 1, true), *state = c.arg("state", 3),
-               *y = c.arg("y", 3);
+  checkSelectiveScan(c);
+  const Tensor *u = args.get("u"), *delta = args.get("delta"),
+               *a = args.get("A"), *bm = args.get("B"), *cm = args.get("C"),
+               *d = args.get("D"), *z = args.get("z"),
+               *db = args.get("delta_bias"), *state = args.get("state"),
+               *y = args.get("y");
   const plan::Attr *softplus = step.attr("delta_softplus"),
                    *rule = step.attr("b_rule"),
                    *scratch = step.attr("delta_is_scratch");
@@ -329,21 +137,6 @@ Status selectiveScan(const plan::Step &step, const StepArgs &args, Context &ctx,
     return c.status();
   const int64_t batch = u->shape[0], e = u->shape[1], len = u->shape[2],
                 n = a->shape[1];
-  c.sameShape(u, "u", delta, "delta");
-  c.sameShape(u, "u", z, "z");
-  c.sameShape(u, "u", y, "y");
-  c.sameShape(bm, "B", cm, "C");
-  c.dim(a, "A", 0, e, "d_inner");
-  c.dim(bm, "B", 0, batch, "the batch");
-  c.dim(bm, "B", 1, n, "d_state");
-  c.dim(bm, "B", 2, len, "the sequence length");
-  if (d)
-    c.dim(d, "D", 0, e, "d_inner");
-  if (db)
-    c.dim(db, "delta_bias", 0, e, "d_inner");
-  c.dim(state, "state", 0, batch, "the batch");
-  c.dim(state, "state", 1, e, "d_inner");
-  c.dim(state, "state", 2, n, "d_state");
   c.require(n <= cpu::kMaxScanState, "d_state " + std::to_string(n) +
                                          " exceeds the CPU limit " +
                                          std::to_string(cpu::kMaxScanState));
@@ -358,8 +151,6 @@ Status selectiveScan(const plan::Step &step, const StepArgs &args, Context &ctx,
             "arguments 'B' and 'C' must share their time stride");
   c.require(len == 1 || batch == 1 || bm->stride[0] == cm->stride[0],
             "arguments 'B' and 'C' must share their batch stride");
-  c.contiguous(a, "A");
-  c.contiguous(state, "state");
   c.require(ctx.zerosSize >= e, "internal: zero vector too short");
   bool inPlace = scratch && !scratch->isString && scratch->number == 1;
   c.require(inPlace || batch * len * e <= ctx.deltaScratchSize,
@@ -410,15 +201,11 @@ Status selectiveScan(const plan::Step &step, const StepArgs &args, Context &ctx,
 Status skip(const plan::Step &step, const StepArgs &args, Context &ctx,
             bool execute) {
   Checker c(step, args);
-  const Tensor *y = c.arg("y", 3), *u = c.arg("u", 3), *d = c.arg("D", 1),
-               *out = c.arg("out", 3);
-  if (!c.ok())
-    return c.status();
-  c.sameShape(y, "y", u, "u");
-  c.sameShape(y, "y", out, "out");
-  c.dim(d, "D", 0, y->shape[1], "the channel count");
+  checkSkip(c);
   if (!c.ok() || !execute)
     return c.status();
+  const Tensor *y = args.get("y"), *u = args.get("u"), *d = args.get("D"),
+               *out = args.get("out");
   const int64_t e = y->shape[1], len = y->shape[2];
   ctx.pool.parallelFor(y->shape[0] * len, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
@@ -462,19 +249,13 @@ float apply(Op op, float a, float b) {
 Status elementwise(const plan::Step &step, const StepArgs &args, Context &ctx,
                    bool execute, Op op, bool binary) {
   Checker c(step, args);
-  const Tensor *a = args.get(binary ? "a" : "x");
-  const int rank = a ? a->rank : 1;
-  a = c.arg(binary ? "a" : "x", rank);
-  const Tensor *b = binary ? c.arg("b", rank) : nullptr;
-  const Tensor *out = c.arg("out", rank);
-  c.require(rank >= 1 && rank <= kMaxRank, "arguments must have rank 1-4");
-  if (!c.ok())
-    return c.status();
-  c.sameShape(a, binary ? "a" : "x", out, "out");
-  if (binary)
-    c.sameShape(a, "a", b, "b");
+  checkElementwise(c, binary);
   if (!c.ok() || !execute)
     return c.status();
+  const Tensor *a = args.get(binary ? "a" : "x");
+  const Tensor *b = binary ? args.get("b") : nullptr;
+  const Tensor *out = args.get("out");
+  const int rank = a->rank;
   // Rows over all dimensions but the last, each row over the last one.
   const int64_t inner = a->shape[rank - 1];
   int64_t rows = 1;
@@ -518,19 +299,12 @@ Status runStep(const plan::Step &step, const StepArgs &args, Context &ctx,
     return selectiveScan(step, args, ctx, execute);
   if (k == "skip")
     return skip(step, args, ctx, execute);
-  static const std::pair<const char *, std::pair<Op, bool>> kElementwise[] = {
-      {"add", {Op::Add, true}},
-      {"sub", {Op::Sub, true}},
-      {"mul", {Op::Mul, true}},
-      {"gate", {Op::Gate, true}},
-      {"exp", {Op::Exp, false}},
-      {"neg", {Op::Neg, false}},
-      {"softplus", {Op::Softplus, false}},
-      {"silu", {Op::Silu, false}}};
-  for (const auto &[name, opBinary] : kElementwise)
-    if (k == name)
-      return elementwise(step, args, ctx, execute, opBinary.first,
-                         opBinary.second);
+  // In the order of kElementwiseKernels.
+  static const Op kOps[] = {Op::Add, Op::Sub, Op::Mul,      Op::Gate,
+                            Op::Exp, Op::Neg, Op::Softplus, Op::Silu};
+  if (const ElementwiseKernel *e = findElementwise(k))
+    return elementwise(step, args, ctx, execute, kOps[e - kElementwiseKernels],
+                       e->binary);
   return Status::error("kernel '" + k + "' (from " + step.origin +
                        "): the CPU runtime has no such kernel");
 }

@@ -6,6 +6,8 @@
 #include "../cpu/kernels.h"
 #include "../forward_checks.h"
 #include "plan_kernels.h"
+#include "plan_views.h"
+#include "plan_weights.h"
 
 #include <algorithm>
 #include <cmath>
@@ -76,50 +78,17 @@ Status checkOptions(const CpuModelOptions &options) {
   return Status::success();
 }
 
-void applyTransforms(const mp::Weight &w, std::vector<float> &values) {
-  for (const std::string &t : w.transforms)
-    for (float &v : values)
-      v = t == "exp" ? std::exp(v) : -v;
-}
-
-int64_t numel(const std::vector<int64_t> &shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-
-/// splitmix64: a stateless hash, so each weight's values depend only on the
-/// seed and its name.
-uint64_t mix(uint64_t x) {
-  x += 0x9E3779B97F4A7C15ull;
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-  return x ^ (x >> 31);
-}
 } // namespace
 
 Expected<std::unique_ptr<PlanModel>>
 PlanModel::create(plan::Plan plan, const SafetensorsFile &file,
                   const CpuModelOptions &options) {
   MAMBA_RETURN_IF_ERROR(checkOptions(options));
-  std::vector<std::vector<float>> weights;
-  for (const mp::Weight &w : plan.weights) {
-    const TensorInfo *info = file.find(w.name);
-    if (!info)
-      return Status::error(file.path() + ": missing tensor '" + w.name +
-                           "' (the plan needs it with shape " +
-                           formatShape(w.shape) + ")");
-    if (numel(info->shape) != numel(w.shape))
-      return Status::error(file.path() + ": tensor '" + w.name +
-                           "': expected shape " + formatShape(w.shape) +
-                           ", got " + formatShape(info->shape));
-    std::vector<float> values = file.readF32(*info);
-    applyTransforms(w, values);
-    weights.push_back(std::move(values));
-  }
+  auto weights = planexec::readPlanWeights(plan, file);
+  if (!weights.ok())
+    return weights.status();
   std::unique_ptr<PlanModel> model(new PlanModel(std::move(plan), options));
-  MAMBA_RETURN_IF_ERROR(model->bind(std::move(weights)));
+  MAMBA_RETURN_IF_ERROR(model->bind(std::move(weights).value()));
   return model;
 }
 
@@ -127,25 +96,8 @@ Expected<std::unique_ptr<PlanModel>>
 PlanModel::createRandom(plan::Plan plan, uint64_t seed,
                         const CpuModelOptions &options) {
   MAMBA_RETURN_IF_ERROR(checkOptions(options));
-  std::vector<std::vector<float>> weights;
-  for (const mp::Weight &w : plan.weights) {
-    uint64_t state = mix(seed);
-    for (char c : w.name)
-      state = mix(state ^ static_cast<unsigned char>(c));
-    const bool vector = w.shape.size() == 1;
-    const float scale = vector
-                            ? 0.02f
-                            : 1.0f / std::sqrt(static_cast<float>(
-                                         std::max<int64_t>(1, w.shape.back())));
-    std::vector<float> values(static_cast<size_t>(numel(w.shape)));
-    for (float &v : values) {
-      state = mix(state);
-      float u = static_cast<float>((state >> 40) * 0x1p-24) * 2.0f - 1.0f;
-      v = (vector ? 1.0f : 0.0f) + scale * u;
-    }
-    applyTransforms(w, values);
-    weights.push_back(std::move(values));
-  }
+  std::vector<std::vector<float>> weights =
+      planexec::randomPlanWeights(plan, seed);
   std::unique_ptr<PlanModel> model(new PlanModel(std::move(plan), options));
   MAMBA_RETURN_IF_ERROR(model->bind(std::move(weights)));
   return model;
@@ -164,9 +116,8 @@ Status PlanModel::bind(std::vector<std::vector<float>> weights) {
   // Sizes are polynomials with non-negative coefficients in batch and
   // seqlen, so their values at the largest batch and chunk bound them.
   buffers_.clear();
-  for (const mp::Buffer &b : plan_.buffers)
-    buffers_.emplace_back(
-        static_cast<size_t>(std::max<int64_t>(b.size.eval(maxB, maxL), 0)));
+  for (int64_t size : planexec::bufferSizes(plan_, maxB, maxL))
+    buffers_.emplace_back(static_cast<size_t>(size));
   chunkTokens_.assign(static_cast<size_t>(maxB * maxL), 0);
 
   int64_t widest = 0, deltaSize = 0;
@@ -206,20 +157,18 @@ Status PlanModel::bind(std::vector<std::vector<float>> weights) {
   // Check every step once at the largest shapes and at one token: a plan the
   // kernels cannot run fails here, not in the token loop.
   PlanState probe(plan_, maxB);
-  for (int64_t batch : {int64_t{1}, maxB})
-    for (int64_t len : {int64_t{1}, maxL})
-      for (LogitsMode mode :
-           {LogitsMode::None, LogitsMode::Last, LogitsMode::All})
-        MAMBA_RETURN_IF_ERROR(runFunction(len == 1 ? *decode_ : *prefill_,
-                                          nullptr, batch, len, probe, mode,
-                                          false));
-  return Status::success();
+  return planexec::forEachCheckedShape(
+      *prefill_, *decode_, maxB, maxL,
+      [&](const mp::Function &fn, int64_t batch, int64_t len, LogitsMode mode) {
+        return runFunction(fn, nullptr, batch, len, probe, mode, false);
+      });
 }
 
 Status PlanModel::bindLibraryKernels() {
   int64_t stateSize = 0;
   for (const mp::State &st : plan_.states)
-    stateSize = std::max(stateSize, options_.maxBatch * numel(st.shape));
+    stateSize =
+        std::max(stateSize, options_.maxBatch * planexec::numel(st.shape));
   for (const mp::Function *fn : {prefill_, decode_})
     for (const mp::Step &step : fn->steps) {
       if (step.kernel != "halide")
@@ -247,44 +196,6 @@ Status PlanModel::bindLibraryKernels() {
   return Status::success();
 }
 
-namespace {
-/// Evaluates `v` for (batch, len) and checks it stays inside its storage.
-/// With `lastToken`, dimensions of size seqlen keep only their last index.
-Status resolve(const mp::View &v, const char *what, int64_t batch, int64_t len,
-               float *base, int64_t size, const int32_t *ids,
-               planexec::Tensor &out, bool lastToken = false) {
-  if (v.shape.size() > static_cast<size_t>(planexec::kMaxRank))
-    return Status::error(std::string(what) + ": rank " +
-                         std::to_string(v.shape.size()) + " exceeds " +
-                         std::to_string(planexec::kMaxRank));
-  out.rank = static_cast<int>(v.shape.size());
-  int64_t offset = v.offset.eval(batch, len), last = offset;
-  bool empty = false;
-  for (int d = 0; d < out.rank; ++d) {
-    out.shape[d] = v.shape[d].eval(batch, len);
-    out.stride[d] = v.strides[d].eval(batch, len);
-    if (lastToken && v.shape[d] == mp::Expr::seqlen()) {
-      offset += (out.shape[d] - 1) * out.stride[d];
-      last = offset;
-      for (int k = 0; k < d; ++k)
-        last += (out.shape[k] - 1) * out.stride[k];
-      out.shape[d] = 1;
-    }
-    if (out.shape[d] < 0 || out.stride[d] < 0)
-      return Status::error(std::string(what) + ": negative size or stride");
-    empty |= out.shape[d] == 0;
-    last += (out.shape[d] - 1) * out.stride[d];
-  }
-  if (!empty && (offset < 0 || last >= size))
-    return Status::error(std::string(what) + ": the view reaches element " +
-                         std::to_string(last) + " of a storage of " +
-                         std::to_string(size));
-  out.data = base ? base + offset : nullptr;
-  out.ids = ids ? ids + offset : nullptr;
-  return Status::success();
-}
-} // namespace
-
 Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
                               int64_t batch, int64_t len, PlanState &state,
                               LogitsMode logits, bool execute) {
@@ -294,48 +205,37 @@ Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
                         static_cast<int64_t>(prepared_->zeros.size()),
                         prepared_->deltaScratch.data(),
                         static_cast<int64_t>(prepared_->deltaScratch.size())};
+  const planexec::StorageOf storage = [&](const mp::View &view) {
+    planexec::Storage s;
+    switch (view.space) {
+    case mp::Space::Buffer:
+      s.base = buffers_[view.index].data();
+      s.size = static_cast<int64_t>(buffers_[view.index].size());
+      break;
+    case mp::Space::Weight:
+      s.base = weights_[view.index].data();
+      s.size = static_cast<int64_t>(weights_[view.index].size());
+      break;
+    case mp::Space::State:
+      s.base = state.slot(view.index);
+      s.size = planexec::stateSize(plan_, view.index, batch);
+      break;
+    case mp::Space::Tokens:
+      s.ids = execute ? tokens : nullptr;
+      s.size = batch * len;
+      break;
+    }
+    return s;
+  };
   planexec::StepArgs args;
   for (size_t i = 0; i < fn.steps.size(); ++i) {
     const mp::Step &step = fn.steps[i];
-    const mp::Attr *tail = step.attr("logits_tail");
-    const bool inTail = tail && !tail->isString && tail->number == 1;
+    const bool inTail = planexec::inLogitsTail(step);
     if (inTail && logits == LogitsMode::None)
       continue;
-    const bool lastToken = inTail && logits == LogitsMode::Last;
-    args.tensors.clear();
-    args.weightIndex.clear();
-    for (const auto &[name, view] : step.args) {
-      float *base = nullptr;
-      int64_t size = 0;
-      const int32_t *ids = nullptr;
-      switch (view.space) {
-      case mp::Space::Buffer:
-        base = buffers_[view.index].data();
-        size = static_cast<int64_t>(buffers_[view.index].size());
-        break;
-      case mp::Space::Weight:
-        base = weights_[view.index].data();
-        size = static_cast<int64_t>(weights_[view.index].size());
-        args.weightIndex.emplace_back(name, view.index);
-        break;
-      case mp::Space::State:
-        base = state.slot(view.index);
-        size = view.index < static_cast<int64_t>(plan_.states.size())
-                   ? batch * numel(plan_.states[view.index].shape)
-                   : 0;
-        break;
-      case mp::Space::Tokens:
-        ids = execute ? tokens : nullptr;
-        size = batch * len;
-        break;
-      }
-      planexec::Tensor t;
-      std::string what = fn.name + " step " + std::to_string(i) + " (" +
-                         step.kernel + ") argument '" + name + "'";
-      MAMBA_RETURN_IF_ERROR(resolve(view, what.c_str(), batch, len, base, size,
-                                    ids, t, lastToken));
-      args.tensors.emplace_back(name, t);
-    }
+    MAMBA_RETURN_IF_ERROR(planexec::evaluateArgs(
+        fn, i, batch, len, inTail && logits == LogitsMode::Last, storage,
+        args));
     Status s = step.kernel == "halide"
                    ? runLibraryKernel(step, args, execute)
                    : planexec::runStep(step, args, ctx, execute);
@@ -403,9 +303,9 @@ Status PlanModel::forward(const int32_t *tokens, int64_t len, PlanState &state,
     planexec::Tensor out;
     const mp::View &v = fn.logits;
     const float *base = buffers_[v.index].data();
-    MAMBA_RETURN_IF_ERROR(
-        resolve(v, "logits", batch, chunk, const_cast<float *>(base),
-                static_cast<int64_t>(buffers_[v.index].size()), nullptr, out));
+    MAMBA_RETURN_IF_ERROR(planexec::resolve(
+        v, "logits", batch, chunk, const_cast<float *>(base),
+        static_cast<int64_t>(buffers_[v.index].size()), nullptr, out));
     const int64_t width = std::min(vocab, out.shape[2]);
     for (int64_t b = 0; b < batch; ++b)
       for (int64_t t = mode == LogitsMode::Last ? chunk - 1 : 0; t < chunk;

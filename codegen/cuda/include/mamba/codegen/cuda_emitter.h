@@ -42,6 +42,14 @@ struct Schedule {
   /// units (round(fraction * itemsPerThread) of the itemsPerThread states);
   /// both units then work in parallel. 0 = all on the SFU.
   double fmaExpFraction = 0.0;
+  /// Scan only: load the next time chunk into registers while this one
+  /// runs (the loads then hide behind the recurrence); false loads each
+  /// chunk just before using it.
+  bool prefetch = true;
+  /// Scan only: blocks per SM the compiler must leave registers for
+  /// (__launch_bounds__' second argument; 0 = no bound). Registers, not
+  /// shared memory, are what limit the scan's occupancy.
+  int minBlocksPerSM = 0;
   /// GEMV only: 16-byte weight loads each lane issues per row before using
   /// them (the k-loop unroll; more bytes in flight per SM).
   int loadsInFlight = 2;

@@ -1,0 +1,63 @@
+// What both executors of a plan do the same way around the kernels: the
+// workspace sizes, the evaluation of a step's views for one batch size and
+// sequence length (checked against their storage), the logits tail, and the
+// shapes a plan is checked at when a model is created.
+#ifndef MAMBA_SRC_PLAN_VIEWS_H
+#define MAMBA_SRC_PLAN_VIEWS_H
+
+#include "mamba/cpu_model.h"
+#include "mamba/plan.h"
+#include "plan_checks.h"
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace mamba::planexec {
+
+int64_t numel(const std::vector<int64_t> &shape);
+
+/// Elements of each buffer at the largest batch and chunk: sizes are
+/// polynomials with non-negative coefficients, so these bound all others.
+std::vector<int64_t> bufferSizes(const plan::Plan &plan, int64_t maxBatch,
+                                 int64_t maxChunk);
+
+/// Elements of state slot `index` for `batch` sequences (0 if no such slot).
+int64_t stateSize(const plan::Plan &plan, int64_t index, int64_t batch);
+
+/// True if `step` only feeds the logits (attribute logits_tail = 1).
+bool inLogitsTail(const plan::Step &step);
+
+/// Evaluates `v` for (batch, len) and checks it stays inside a storage of
+/// `size` elements at `base` (or token ids at `ids`). With `lastToken`,
+/// dimensions of size seqlen keep only their last index.
+Status resolve(const plan::View &v, const std::string &what, int64_t batch,
+               int64_t len, float *base, int64_t size, const int32_t *ids,
+               Tensor &out, bool lastToken = false);
+
+/// The storage a view names: its base address and element count.
+struct Storage {
+  float *base = nullptr;
+  int64_t size = 0;
+  const int32_t *ids = nullptr;
+};
+using StorageOf = std::function<Storage(const plan::View &)>;
+
+/// Every argument of `step` (step `index` of `fn`) evaluated into `out`;
+/// errors name the function, step, kernel and argument.
+Status evaluateArgs(const plan::Function &fn, size_t index, int64_t batch,
+                    int64_t len, bool lastToken, const StorageOf &storage,
+                    StepArgs &out);
+
+/// Calls check(fn, batch, len, mode) at the shapes an executor checks a
+/// plan at when a model is created: batch 1 and maxBatch, one token
+/// (@decode_step) and maxChunk tokens (@prefill), every logits mode.
+Status
+forEachCheckedShape(const plan::Function &prefill, const plan::Function &decode,
+                    int64_t maxBatch, int64_t maxChunk,
+                    const std::function<Status(const plan::Function &, int64_t,
+                                               int64_t, LogitsMode)> &check);
+
+} // namespace mamba::planexec
+
+#endif // MAMBA_SRC_PLAN_VIEWS_H
