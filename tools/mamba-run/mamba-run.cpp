@@ -128,6 +128,21 @@ int runGeneration(Model &model, const run::RunOptions &options,
   report(stats.value(), options, description, where, startRss);
   return 0;
 }
+/// A plan's model: random weights with --random-weights, else the weights
+/// file the plan came with (or --weights).
+template <class Model, class Options>
+Expected<std::unique_ptr<Model>> createPlanModel(run::LoadedModel &loaded,
+                                                 const run::RunOptions &options,
+                                                 const Options &modelOptions) {
+  if (options.randomWeights)
+    return Model::createRandom(std::move(*loaded.plan), *options.randomWeights,
+                               modelOptions);
+  Expected<SafetensorsFile> file = SafetensorsFile::open(loaded.planWeights);
+  if (!file.ok())
+    return file.status();
+  return Model::create(std::move(*loaded.plan), file.value(), modelOptions);
+}
+
 #ifdef MAMBA_HAS_CUDA
 void printKernelReport(const CudaKernelReport &k) {
   std::fprintf(stderr, "kernels: %s in %.1f ms (%zu bytes of CUDA C, %s)\n",
@@ -146,17 +161,7 @@ int runPlanOnGpu(run::LoadedModel &loaded, const run::RunOptions &options,
   CudaPlanModelOptions modelOptions;
   modelOptions.maxBatch = options.batch;
   modelOptions.maxChunk = options.prefillChunk;
-  Expected<std::unique_ptr<CudaPlanModel>> model = Status::error("unreachable");
-  if (options.randomWeights) {
-    model = CudaPlanModel::createRandom(std::move(*loaded.plan),
-                                        *options.randomWeights, modelOptions);
-  } else {
-    auto file = SafetensorsFile::open(loaded.planWeights);
-    if (!file.ok())
-      return fail(file.status());
-    model = CudaPlanModel::create(std::move(*loaded.plan), file.value(),
-                                  modelOptions);
-  }
+  auto model = createPlanModel<CudaPlanModel>(loaded, options, modelOptions);
   if (!model.ok())
     return fail(model.status());
   const CudaKernelReport &k = model.value()->kernelReport();
@@ -185,17 +190,7 @@ int runPlan(run::LoadedModel &loaded, const run::RunOptions &options,
   modelOptions.numThreads = options.threads;
   modelOptions.maxBatch = options.batch;
   modelOptions.maxChunk = options.prefillChunk;
-  Expected<std::unique_ptr<PlanModel>> model = Status::error("unreachable");
-  if (options.randomWeights) {
-    model = PlanModel::createRandom(std::move(*loaded.plan),
-                                    *options.randomWeights, modelOptions);
-  } else {
-    auto file = SafetensorsFile::open(loaded.planWeights);
-    if (!file.ok())
-      return fail(file.status());
-    model =
-        PlanModel::create(std::move(*loaded.plan), file.value(), modelOptions);
-  }
+  auto model = createPlanModel<PlanModel>(loaded, options, modelOptions);
   if (!model.ok())
     return fail(model.status());
   const int threads = model.value()->numThreads();

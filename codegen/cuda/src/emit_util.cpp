@@ -137,6 +137,16 @@ std::string emitModule(const std::vector<std::string> &kernels) {
   return out;
 }
 
+Emitted emitModuleOf(const std::vector<Emitted> &parts) {
+  std::vector<std::string> kernels;
+  for (const Emitted &e : parts) {
+    if (!e.ok())
+      return {"", e.error};
+    kernels.push_back(e.source);
+  }
+  return {emitModule(kernels), ""};
+}
+
 namespace detail {
 
 std::string subst(std::string text, Vars vars) {

@@ -22,7 +22,7 @@ cublasHandle_t h(void *p) { return static_cast<cublasHandle_t>(p); }
 
 } // namespace
 
-Expected<std::unique_ptr<Blas>> Blas::create(CUstream stream) {
+Expected<std::unique_ptr<Blas>> Blas::create(Device &dev) {
   Expected<const CublasApi *> loaded = loadCublas();
   if (!loaded.ok())
     return loaded.status();
@@ -33,19 +33,22 @@ Expected<std::unique_ptr<Blas>> Blas::create(CUstream stream) {
   MAMBA_RETURN_IF_ERROR(
       blasStatus(api, api.cublasCreate(&handle), "cublasCreate"));
   b->handle_ = handle;
-  MAMBA_RETURN_IF_ERROR(
-      blasStatus(api, api.cublasSetStream(handle, stream), "cublasSetStream"));
+  MAMBA_RETURN_IF_ERROR(blasStatus(
+      api, api.cublasSetStream(handle, dev.stream()), "cublasSetStream"));
   // Plain F32 arithmetic for F32 inputs: TF32 would break the 1e-4 contract.
   MAMBA_RETURN_IF_ERROR(
       blasStatus(api, api.cublasSetMathMode(handle, CUBLAS_DEFAULT_MATH),
                  "cublasSetMathMode"));
+  constexpr size_t kWorkspace = 32u << 20;
+  Expected<DeviceBuffer> workspace =
+      dev.alloc(kWorkspace, "the cuBLAS workspace");
+  if (!workspace.ok())
+    return workspace.status();
+  b->workspace_ = std::move(workspace).value();
+  MAMBA_RETURN_IF_ERROR(blasStatus(
+      api, api.cublasSetWorkspace(handle, b->workspace_.as<void>(), kWorkspace),
+      "cublasSetWorkspace"));
   return b;
-}
-
-Status Blas::setWorkspace(void *workspace, size_t bytes) {
-  return blasStatus(*api_,
-                    api_->cublasSetWorkspace(h(handle_), workspace, bytes),
-                    "cublasSetWorkspace");
 }
 
 Blas::~Blas() {

@@ -3,6 +3,7 @@
 #ifndef MAMBA_CUDA_BLAS_H
 #define MAMBA_CUDA_BLAS_H
 
+#include "device.h"
 #include "mamba/dtype.h"
 #include "mamba/status.h"
 
@@ -16,13 +17,12 @@ struct CublasApi;
 
 class Blas {
 public:
-  /// A handle bound to `stream` (the context must be current).
-  static Expected<std::unique_ptr<Blas>> create(CUstream stream);
+  /// A handle bound to dev's stream, with a workspace of its own in device
+  /// memory (32 MiB suits Hopper): cuBLAS then never allocates, which a
+  /// graph capture does not allow.
+  static Expected<std::unique_ptr<Blas>> create(Device &dev);
   ~Blas();
 
-  /// Device memory cuBLAS uses as its workspace instead of allocating its
-  /// own, which a graph capture does not allow (32 MiB suits Hopper).
-  Status setWorkspace(void *workspace, size_t bytes);
   /// y[m, n] (F32, stride ldy) = x[m, k] (stride ldx) * w[n, k]^T + beta * y;
   /// x and w both of element type `type`.
   Status linear(DType type, const void *x, int64_t ldx, const void *w, float *y,
@@ -33,6 +33,7 @@ private:
   Blas() = default;
   const CublasApi *api_ = nullptr;
   void *handle_ = nullptr;
+  DeviceBuffer workspace_;
 };
 
 } // namespace mamba::cuda

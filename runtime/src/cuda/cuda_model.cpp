@@ -164,13 +164,10 @@ struct ModelKernelDescs {
     }
     parts.push_back(cg::emitCausalConv1dStepLinear(convLinear));
     parts.push_back(cg::emitSelectiveScanStep(scanStepDt));
-    std::vector<std::string> kernels;
-    for (const cg::Emitted &e : parts) {
-      if (!e.ok())
-        return Status::error("CUDA codegen: " + e.error);
-      kernels.push_back(e.source);
-    }
-    return cg::emitModule(kernels);
+    cg::Emitted module = cg::emitModuleOf(parts);
+    if (!module.ok())
+      return Status::error("CUDA codegen: " + module.error);
+    return module.source;
   }
 };
 
@@ -202,7 +199,6 @@ struct CudaModel::Impl {
   /// The time-parallel scan's chunk states; its prefill is skipped (the
   /// sequential kernel runs) when a shape would need more.
   DeviceBuffer scanWorkspace;
-  DeviceBuffer blasWorkspace;
   /// Decode step input and output, page-locked for async (captured) copies.
   cuda::HostBuffer stepIds, stepLogits;
   /// Per batch size: whether a step ran eagerly, and the graph with the
@@ -337,19 +333,10 @@ CudaModel::create(const ModelWeights &weights,
     *n.f = f.value();
   }
 
-  Expected<std::unique_ptr<cuda::Blas>> blas = cuda::Blas::create(dev.stream());
+  Expected<std::unique_ptr<cuda::Blas>> blas = cuda::Blas::create(dev);
   if (!blas.ok())
     return blas.status();
   m.blas = std::move(blas).value();
-  // A workspace of our own: cuBLAS must not allocate while a graph captures.
-  constexpr size_t kBlasWorkspace = 32u << 20;
-  Expected<DeviceBuffer> blasWorkspace =
-      dev.alloc(kBlasWorkspace, "the cuBLAS workspace");
-  if (!blasWorkspace.ok())
-    return blasWorkspace.status();
-  m.blasWorkspace = std::move(blasWorkspace).value();
-  MAMBA_RETURN_IF_ERROR(
-      m.blas->setWorkspace(m.blasWorkspace.as<void>(), kBlasWorkspace));
 
   // Weights.
   const DType wt = options.weightType;

@@ -27,7 +27,7 @@ struct CudaPlanModel::Impl {
   std::unique_ptr<cuda::Module> module;
   std::vector<DeviceBuffer> weights, buffers;
   std::vector<int64_t> bufferSizes;
-  DeviceBuffer ids, blasWorkspace;
+  DeviceBuffer ids;
   /// The chunk's token ids on the host ([batch, chunk]) and a staging area
   /// for the logits rows downloaded from the device.
   std::vector<int32_t> hostIds;
@@ -41,22 +41,11 @@ CudaPlanModel::CudaPlanModel(plan::Plan plan,
 
 CudaPlanModel::~CudaPlanModel() = default;
 
-namespace {
-Status checkOptions(const CudaPlanModelOptions &options) {
-  if (options.maxBatch < 1)
-    return Status::error("maxBatch must be at least 1, got " +
-                         std::to_string(options.maxBatch));
-  if (options.maxChunk < 1)
-    return Status::error("maxChunk must be at least 1, got " +
-                         std::to_string(options.maxChunk));
-  return Status::success();
-}
-} // namespace
-
 Expected<std::unique_ptr<CudaPlanModel>>
 CudaPlanModel::create(plan::Plan plan, const SafetensorsFile &file,
                       const CudaPlanModelOptions &options) {
-  MAMBA_RETURN_IF_ERROR(checkOptions(options));
+  MAMBA_RETURN_IF_ERROR(
+      planexec::checkLimits(options.maxBatch, options.maxChunk));
   auto weights = planexec::readPlanWeights(plan, file);
   if (!weights.ok())
     return weights.status();
@@ -69,7 +58,8 @@ CudaPlanModel::create(plan::Plan plan, const SafetensorsFile &file,
 Expected<std::unique_ptr<CudaPlanModel>>
 CudaPlanModel::createRandom(plan::Plan plan, uint64_t seed,
                             const CudaPlanModelOptions &options) {
-  MAMBA_RETURN_IF_ERROR(checkOptions(options));
+  MAMBA_RETURN_IF_ERROR(
+      planexec::checkLimits(options.maxBatch, options.maxChunk));
   std::vector<std::vector<float>> weights =
       planexec::randomPlanWeights(plan, seed);
   std::unique_ptr<CudaPlanModel> model(
@@ -96,7 +86,7 @@ Status CudaPlanModel::bind(std::vector<std::vector<float>> weights) {
   report_.deviceName = dev.name();
   report_.arch = dev.arch();
 
-  Expected<std::unique_ptr<cuda::Blas>> blas = cuda::Blas::create(dev.stream());
+  Expected<std::unique_ptr<cuda::Blas>> blas = cuda::Blas::create(dev);
   if (!blas.ok())
     return blas.status();
   m.blas = std::move(blas).value();
@@ -138,15 +128,6 @@ Status CudaPlanModel::bind(std::vector<std::vector<float>> weights) {
     return module.status();
   m.module = std::move(module).value();
   MAMBA_RETURN_IF_ERROR(m.kernels->bind(*m.module));
-
-  constexpr size_t kBlasWorkspace = 32u << 20;
-  Expected<DeviceBuffer> blasWorkspace =
-      dev.alloc(kBlasWorkspace, "the cuBLAS workspace");
-  if (!blasWorkspace.ok())
-    return blasWorkspace.status();
-  m.blasWorkspace = std::move(blasWorkspace).value();
-  MAMBA_RETURN_IF_ERROR(
-      m.blas->setWorkspace(m.blasWorkspace.as<void>(), kBlasWorkspace));
 
   auto alloc = [&](DeviceBuffer &dst, size_t bytes,
                    const std::string &what) -> Status {
@@ -231,21 +212,11 @@ Status CudaPlanModel::runFunction(const plan::Function &fn, int64_t batch,
   };
   cuda::StepContext ctx{*m.device, *m.blas, *m.kernels, m.ids.as<int32_t>(),
                         m.hostIds.data()};
-  planexec::StepArgs args;
-  for (size_t i = 0; i < fn.steps.size(); ++i) {
-    const mp::Step &step = fn.steps[i];
-    const bool inTail = planexec::inLogitsTail(step);
-    if (inTail && logits == LogitsMode::None)
-      continue;
-    MAMBA_RETURN_IF_ERROR(planexec::evaluateArgs(
-        fn, i, batch, len, inTail && logits == LogitsMode::Last, storage,
-        args));
-    Status s = cuda::runStep(step, args, ctx, execute);
-    if (!s.ok())
-      return Status::error(fn.name + " step " + std::to_string(i) + ": " +
-                           s.message());
-  }
-  return Status::success();
+  return planexec::runSteps(
+      fn, batch, len, logits, storage,
+      [&](const mp::Step &step, const planexec::StepArgs &args) {
+        return cuda::runStep(step, args, ctx, execute);
+      });
 }
 
 Status CudaPlanModel::copyLogits(const plan::Function &fn, int64_t batch,
@@ -267,17 +238,8 @@ Status CudaPlanModel::copyLogits(const plan::Function &fn, int64_t batch,
   MAMBA_RETURN_IF_ERROR(m.device->download(
       out.data, m.buffers[v.index].ptr() + first * sizeof(float),
       static_cast<size_t>(last - first + 1) * sizeof(float)));
-  const int64_t vocab = plan_.vocabSize;
-  const int64_t width = std::min(vocab, out.shape[2]);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = mode == LogitsMode::Last ? chunk - 1 : 0; t < chunk; ++t) {
-      const float *src = out.data + b * out.stride[0] + t * out.stride[1];
-      float *dst = mode == LogitsMode::Last
-                       ? logits + b * vocab
-                       : logits + (b * len + t0 + t) * vocab;
-      for (int64_t i = 0; i < width; ++i)
-        dst[i] = src[i * out.stride[2]];
-    }
+  planexec::gatherLogits(out, batch, chunk, t0, len, plan_.vocabSize, mode,
+                         logits);
   return Status::success();
 }
 
@@ -291,23 +253,18 @@ Status CudaPlanModel::forward(const int32_t *tokens, int64_t len,
   const int64_t vocab = plan_.vocabSize;
   MAMBA_RETURN_IF_ERROR(
       checkForwardInputs(tokens, batch, len, vocab, mode, logits));
-  for (int64_t t0 = 0; t0 < len; t0 += options_.maxChunk) {
-    const int64_t chunk = std::min(options_.maxChunk, len - t0);
-    for (int64_t b = 0; b < batch; ++b)
-      std::copy(tokens + b * len + t0, tokens + b * len + t0 + chunk,
-                m.hostIds.begin() + b * chunk);
-    MAMBA_RETURN_IF_ERROR(m.device->upload(m.ids.ptr(), m.hostIds.data(),
-                                           batch * chunk * sizeof(int32_t)));
-    const mp::Function &fn = chunk == 1 ? *decode_ : *prefill_;
-    const bool last = t0 + chunk == len;
-    const LogitsMode chunkMode =
-        mode == LogitsMode::Last && !last ? LogitsMode::None : mode;
-    MAMBA_RETURN_IF_ERROR(
-        runFunction(fn, batch, chunk, &state, chunkMode, true));
-    if (chunkMode != LogitsMode::None)
-      MAMBA_RETURN_IF_ERROR(
-          copyLogits(fn, batch, chunk, t0, len, chunkMode, logits));
-  }
+  MAMBA_RETURN_IF_ERROR(planexec::forEachChunk(
+      tokens, batch, len, options_.maxChunk, mode, m.hostIds.data(),
+      [&](int64_t t0, int64_t chunk, LogitsMode chunkMode) -> Status {
+        MAMBA_RETURN_IF_ERROR(m.device->upload(
+            m.ids.ptr(), m.hostIds.data(), batch * chunk * sizeof(int32_t)));
+        const mp::Function &fn = chunk == 1 ? *decode_ : *prefill_;
+        MAMBA_RETURN_IF_ERROR(
+            runFunction(fn, batch, chunk, &state, chunkMode, true));
+        if (chunkMode == LogitsMode::None)
+          return Status::success();
+        return copyLogits(fn, batch, chunk, t0, len, chunkMode, logits);
+      }));
   // Without logits nothing waited for the stream: surface kernel faults now.
   MAMBA_RETURN_IF_ERROR(m.device->synchronize());
   state.position_ += len;

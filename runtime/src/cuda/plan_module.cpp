@@ -182,13 +182,10 @@ Expected<std::string> PlanKernels::source() const {
   }
   for (const Generic &g : generics)
     parts.push_back(cg::emitGenericScan(g.desc));
-  std::vector<std::string> kernels;
-  for (const cg::Emitted &e : parts) {
-    if (!e.ok())
-      return Status::error("CUDA codegen: " + e.error);
-    kernels.push_back(e.source);
-  }
-  return cg::emitModule(kernels);
+  cg::Emitted module = cg::emitModuleOf(parts);
+  if (!module.ok())
+    return Status::error("CUDA codegen: " + module.error);
+  return module.source;
 }
 
 Status PlanKernels::bind(const Module &module) {

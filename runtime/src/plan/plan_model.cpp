@@ -66,12 +66,8 @@ PlanModel::~PlanModel() = default;
 
 namespace {
 Status checkOptions(const CpuModelOptions &options) {
-  if (options.maxBatch < 1)
-    return Status::error("maxBatch must be at least 1, got " +
-                         std::to_string(options.maxBatch));
-  if (options.maxChunk < 1)
-    return Status::error("maxChunk must be at least 1, got " +
-                         std::to_string(options.maxChunk));
+  MAMBA_RETURN_IF_ERROR(
+      planexec::checkLimits(options.maxBatch, options.maxChunk));
   if (options.numThreads < 0)
     return Status::error("numThreads must be >= 0, got " +
                          std::to_string(options.numThreads));
@@ -227,23 +223,13 @@ Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
     }
     return s;
   };
-  planexec::StepArgs args;
-  for (size_t i = 0; i < fn.steps.size(); ++i) {
-    const mp::Step &step = fn.steps[i];
-    const bool inTail = planexec::inLogitsTail(step);
-    if (inTail && logits == LogitsMode::None)
-      continue;
-    MAMBA_RETURN_IF_ERROR(planexec::evaluateArgs(
-        fn, i, batch, len, inTail && logits == LogitsMode::Last, storage,
-        args));
-    Status s = step.kernel == "halide"
+  return planexec::runSteps(
+      fn, batch, len, logits, storage,
+      [&](const mp::Step &step, const planexec::StepArgs &args) {
+        return step.kernel == "halide"
                    ? runLibraryKernel(step, args, execute)
                    : planexec::runStep(step, args, ctx, execute);
-    if (!s.ok())
-      return Status::error(fn.name + " step " + std::to_string(i) + ": " +
-                           s.message());
-  }
-  return Status::success();
+      });
 }
 
 Status PlanModel::runLibraryKernel(const plan::Step &step,
@@ -287,37 +273,23 @@ Status PlanModel::forward(const int32_t *tokens, int64_t len, PlanState &state,
   const int64_t vocab = plan_.vocabSize;
   MAMBA_RETURN_IF_ERROR(
       checkForwardInputs(tokens, batch, len, vocab, mode, logits));
-  for (int64_t t0 = 0; t0 < len; t0 += options_.maxChunk) {
-    const int64_t chunk = std::min(options_.maxChunk, len - t0);
-    for (int64_t b = 0; b < batch; ++b)
-      std::copy(tokens + b * len + t0, tokens + b * len + t0 + chunk,
-                chunkTokens_.begin() + b * chunk);
-    const mp::Function &fn = chunk == 1 ? *decode_ : *prefill_;
-    const bool last = t0 + chunk == len;
-    const LogitsMode chunkMode =
-        mode == LogitsMode::Last && !last ? LogitsMode::None : mode;
-    MAMBA_RETURN_IF_ERROR(runFunction(fn, chunkTokens_.data(), batch, chunk,
-                                      state, chunkMode, true));
-    if (mode == LogitsMode::None || (mode == LogitsMode::Last && !last))
-      continue;
-    planexec::Tensor out;
-    const mp::View &v = fn.logits;
-    const float *base = buffers_[v.index].data();
-    MAMBA_RETURN_IF_ERROR(planexec::resolve(
-        v, "logits", batch, chunk, const_cast<float *>(base),
-        static_cast<int64_t>(buffers_[v.index].size()), nullptr, out));
-    const int64_t width = std::min(vocab, out.shape[2]);
-    for (int64_t b = 0; b < batch; ++b)
-      for (int64_t t = mode == LogitsMode::Last ? chunk - 1 : 0; t < chunk;
-           ++t) {
-        const float *src = out.data + b * out.stride[0] + t * out.stride[1];
-        float *dst = mode == LogitsMode::Last
-                         ? logits + b * vocab
-                         : logits + (b * len + t0 + t) * vocab;
-        for (int64_t i = 0; i < width; ++i)
-          dst[i] = src[i * out.stride[2]];
-      }
-  }
+  MAMBA_RETURN_IF_ERROR(planexec::forEachChunk(
+      tokens, batch, len, options_.maxChunk, mode, chunkTokens_.data(),
+      [&](int64_t t0, int64_t chunk, LogitsMode chunkMode) -> Status {
+        const mp::Function &fn = chunk == 1 ? *decode_ : *prefill_;
+        MAMBA_RETURN_IF_ERROR(runFunction(fn, chunkTokens_.data(), batch, chunk,
+                                          state, chunkMode, true));
+        if (chunkMode == LogitsMode::None)
+          return Status::success();
+        planexec::Tensor out;
+        const mp::View &v = fn.logits;
+        MAMBA_RETURN_IF_ERROR(planexec::resolve(
+            v, "logits", batch, chunk, buffers_[v.index].data(),
+            static_cast<int64_t>(buffers_[v.index].size()), nullptr, out));
+        planexec::gatherLogits(out, batch, chunk, t0, len, vocab, chunkMode,
+                               logits);
+        return Status::success();
+      }));
   state.advance(len);
   return Status::success();
 }

@@ -100,4 +100,66 @@ forEachCheckedShape(const plan::Function &prefill, const plan::Function &decode,
   return Status::success();
 }
 
+Status checkLimits(int64_t maxBatch, int64_t maxChunk) {
+  if (maxBatch < 1)
+    return Status::error("maxBatch must be at least 1, got " +
+                         std::to_string(maxBatch));
+  if (maxChunk < 1)
+    return Status::error("maxChunk must be at least 1, got " +
+                         std::to_string(maxChunk));
+  return Status::success();
+}
+
+Status runSteps(
+    const plan::Function &fn, int64_t batch, int64_t len, LogitsMode logits,
+    const StorageOf &storage,
+    const std::function<Status(const plan::Step &, const StepArgs &)> &run) {
+  StepArgs args;
+  for (size_t i = 0; i < fn.steps.size(); ++i) {
+    const plan::Step &step = fn.steps[i];
+    const bool inTail = inLogitsTail(step);
+    if (inTail && logits == LogitsMode::None)
+      continue;
+    MAMBA_RETURN_IF_ERROR(evaluateArgs(fn, i, batch, len,
+                                       inTail && logits == LogitsMode::Last,
+                                       storage, args));
+    Status s = run(step, args);
+    if (!s.ok())
+      return Status::error(fn.name + " step " + std::to_string(i) + ": " +
+                           s.message());
+  }
+  return Status::success();
+}
+
+Status
+forEachChunk(const int32_t *tokens, int64_t batch, int64_t len,
+             int64_t maxChunk, LogitsMode mode, int32_t *chunkTokens,
+             const std::function<Status(int64_t, int64_t, LogitsMode)> &run) {
+  for (int64_t t0 = 0; t0 < len; t0 += maxChunk) {
+    const int64_t chunk = std::min(maxChunk, len - t0);
+    for (int64_t b = 0; b < batch; ++b)
+      std::copy(tokens + b * len + t0, tokens + b * len + t0 + chunk,
+                chunkTokens + b * chunk);
+    const bool last = t0 + chunk == len;
+    MAMBA_RETURN_IF_ERROR(
+        run(t0, chunk,
+            mode == LogitsMode::Last && !last ? LogitsMode::None : mode));
+  }
+  return Status::success();
+}
+
+void gatherLogits(const Tensor &out, int64_t batch, int64_t chunk, int64_t t0,
+                  int64_t len, int64_t vocab, LogitsMode mode, float *logits) {
+  const int64_t width = std::min(vocab, out.shape[2]);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t t = mode == LogitsMode::Last ? chunk - 1 : 0; t < chunk; ++t) {
+      const float *src = out.data + b * out.stride[0] + t * out.stride[1];
+      float *dst = mode == LogitsMode::Last
+                       ? logits + b * vocab
+                       : logits + (b * len + t0 + t) * vocab;
+      for (int64_t i = 0; i < width; ++i)
+        dst[i] = src[i * out.stride[2]];
+    }
+}
+
 } // namespace mamba::planexec

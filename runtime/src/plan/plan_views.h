@@ -17,6 +17,9 @@ namespace mamba::planexec {
 
 int64_t numel(const std::vector<int64_t> &shape);
 
+/// maxBatch and maxChunk of an executor's options are at least 1.
+Status checkLimits(int64_t maxBatch, int64_t maxChunk);
+
 /// Elements of each buffer at the largest batch and chunk: sizes are
 /// polynomials with non-negative coefficients, so these bound all others.
 std::vector<int64_t> bufferSizes(const plan::Plan &plan, int64_t maxBatch,
@@ -57,6 +60,28 @@ forEachCheckedShape(const plan::Function &prefill, const plan::Function &decode,
                     int64_t maxBatch, int64_t maxChunk,
                     const std::function<Status(const plan::Function &, int64_t,
                                                int64_t, LogitsMode)> &check);
+
+/// Runs the steps of `fn` for (batch, len) through `run`: the logits tail
+/// is skipped without logits and evaluated for the last token only with
+/// LogitsMode::Last. Errors name the function and step.
+Status runSteps(
+    const plan::Function &fn, int64_t batch, int64_t len, LogitsMode logits,
+    const StorageOf &storage,
+    const std::function<Status(const plan::Step &, const StepArgs &)> &run);
+
+/// forward()'s chunk loop: tokens [batch, len] in chunks of at most
+/// maxChunk, each copied to `chunkTokens` as [batch, chunk], then
+/// run(t0, chunk, chunkMode); chunkMode is None for every chunk but the
+/// last when `mode` asks for the last token's logits only.
+Status
+forEachChunk(const int32_t *tokens, int64_t batch, int64_t len,
+             int64_t maxChunk, LogitsMode mode, int32_t *chunkTokens,
+             const std::function<Status(int64_t, int64_t, LogitsMode)> &run);
+
+/// Copies the logits of the chunk at t0 (view `out`: [batch, chunk, >= vocab])
+/// into `logits`: [batch, vocab] for Last, else [batch, len, vocab].
+void gatherLogits(const Tensor &out, int64_t batch, int64_t chunk, int64_t t0,
+                  int64_t len, int64_t vocab, LogitsMode mode, float *logits);
 
 } // namespace mamba::planexec
 

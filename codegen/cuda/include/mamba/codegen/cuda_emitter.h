@@ -217,6 +217,8 @@ Emitted emitCausalConv1dStepLinear(const CausalConv1dStepLinearDesc &desc);
 
 /// The prelude followed by `kernels`, each already emitted.
 std::string emitModule(const std::vector<std::string> &kernels);
+/// The module of `parts`, or the error of the first part that failed.
+Emitted emitModuleOf(const std::vector<Emitted> &parts);
 
 } // namespace mamba::codegen::cuda
 
