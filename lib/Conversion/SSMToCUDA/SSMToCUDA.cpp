@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conversion/KernelName.h"
 #include "Conversion/Passes.h"
 #include "ScanDescFromOp.h"
 
@@ -62,13 +63,7 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
   }
 
   /// A unique kernel name: the op name and its position in the module.
-  std::string kernelName(Operation *op) {
-    std::string name = op->getName().getStringRef().str();
-    for (char &c : name)
-      if (c == '.')
-        c = '_';
-    return name + "_" + std::to_string(counter++);
-  }
+  std::string kernelName(Operation *op) { return kernelNameOf(op, counter++); }
 
   /// Adds the emitted kernel, or reports the emitter's error on `op`.
   LogicalResult add(Operation *op, const cg::Emitted &emitted) {

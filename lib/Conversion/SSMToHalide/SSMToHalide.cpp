@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Conversion/KernelName.h"
 #include "Conversion/Passes.h"
 
 #include "mlir/Support/FileUtilities.h"
@@ -39,13 +40,7 @@ struct SSMToHalidePass : mlir::ssm::impl::SSMToHalideBase<SSMToHalidePass> {
     return s;
   }
 
-  std::string kernelName(Operation *op) {
-    std::string name = op->getName().getStringRef().str();
-    for (char &c : name)
-      if (c == '.')
-        c = '_';
-    return name + "_" + std::to_string(counter++);
-  }
+  std::string kernelName(Operation *op) { return kernelNameOf(op, counter++); }
 
   LogicalResult notFused(Operation *op, StringRef into) {
     return op->emitOpError() << "has no Halide kernel of its own; run "
