@@ -46,10 +46,12 @@ TEST(CudaCodegen, SelectiveScanGridCompiles) {
           d.hasInitialState = sched != 1;
           d.layout =
               sched == 2 ? cg::Layout::ChannelMajor : cg::Layout::TokenMajor;
-          const int items[] = {4, 2, 16};
-          const int threads[] = {128, 64, 256};
-          const int chunks[] = {64, 32, 8};
+          // Token-major direct loads, token-major staged tiles, channel-major.
+          const int items[] = {16, 2, 16};
+          const int threads[] = {128, 64, 128};
+          const int chunks[] = {8, 32, 8};
           d.schedule = {threads[sched], items[sched], chunks[sched]};
+          d.schedule.directLoads = sched == 0;
           d.schedule.fmaExpFraction = sched * 0.5; // 0, half, all on FMA
           cg::SelectiveScanDesc step = d;
           step.name = "selective_scan_step";
@@ -256,6 +258,7 @@ TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
   cg::SelectiveScanDesc d;
   d.uType = ElemType::BF16;
   d.schedule = {128, 4, 64};
+  d.schedule.directLoads = false; // u/delta/z/y tiles in shared memory
   cg::Emitted e = cg::emitSelectiveScan(d);
   ASSERT_TRUE(e.ok()) << e.error;
   const std::string &s = e.source;
@@ -305,6 +308,60 @@ TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
   EXPECT_NE(s.find("s_y[local][t] = (fmaf(dskip, uv, acc)) * s_z[local][t]"),
             std::string::npos);
   EXPECT_NE(s.find("constexpr int kPolyExp = 0;"), std::string::npos);
+  // C.h in partial sums, not one chain of kItems dependent FMAs.
+  EXPECT_NE(s.find("part[i % 4] = fmaf(h[i], cv[i], part[i % 4]);"),
+            std::string::npos);
+}
+
+TEST(CudaCodegen, DirectLoadsKeepTheChannelsTokensInRegisters) {
+  cg::SelectiveScanDesc d;
+  d.uType = ElemType::BF16;
+  d.schedule = {128, 16, 8};
+  ASSERT_TRUE(d.schedule.directLoads); // the default
+  cg::Emitted e = cg::emitSelectiveScan(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  const std::string &s = e.source;
+  EXPECT_NE(s.find("128 threads = 128 channels x 1 lanes of 16 states, time "
+                   "in chunks of 8"),
+            std::string::npos)
+      << s;
+  // Each thread loads its own channel, a chunk ahead; only B/C are shared.
+  EXPECT_NE(s.find("r_u[j] = in ? *pu : mamba_bf16{};"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("r_z[j] = in ? *pz : float{};"), std::string::npos);
+  EXPECT_NE(s.find("__shared__ __align__(16) float s_C[kChunk][kState];"),
+            std::string::npos);
+  EXPECT_EQ(s.find("s_u["), std::string::npos);
+  EXPECT_EQ(s.find("s_y["), std::string::npos);
+  // dt and the gate once per token, before the recurrence.
+  EXPECT_NE(s.find("x_dt[j] = mamba_softplus(mamba_to_float(r_dt[j]) + "
+                   "dbias);"),
+            std::string::npos)
+      << s;
+  EXPECT_NE(s.find("x_z[j] = mamba_silu(mamba_to_float(r_z[j]));"),
+            std::string::npos);
+  EXPECT_NE(s.find("    __syncthreads();\n    if (t0 + kChunk < t_end)\n"
+                   "      fetch(t0 + kChunk);\n"),
+            std::string::npos);
+  EXPECT_NE(s.find("mamba_store(py, (fmaf(dskip, uv, acc)) * x_z[t]);"),
+            std::string::npos);
+  // Pass 1 of the time-parallel scan: no C, no y, dt summed.
+  cg::Emitted tp = cg::emitSelectiveScanChunked(d);
+  ASSERT_TRUE(tp.ok()) << tp.error;
+  const std::string pass1 = tp.source.substr(0, tp.source.find("_combine("));
+  EXPECT_EQ(pass1.find("s_C["), std::string::npos);
+  EXPECT_EQ(pass1.find("mamba_store("), std::string::npos);
+  EXPECT_NE(pass1.find("dtsum += dt;"), std::string::npos);
+  // The chunk is held in registers: a bound of its own.
+  d.schedule.chunkLen = 65;
+  EXPECT_NE(cg::emitSelectiveScan(d).error.find(
+                "chunkLen must be <= 64 with directLoads"),
+            std::string::npos);
+  // The channel-major layout always stages (its channels are strided).
+  d.layout = cg::Layout::ChannelMajor;
+  d.schedule = {128, 4, 32};
+  EXPECT_NE(cg::emitSelectiveScan(d).source.find("s_u[ch][t]"),
+            std::string::npos);
 }
 
 TEST(CudaCodegen, ChunkedScanHasThreePassesAndTakesTheChunkLength) {
@@ -366,6 +423,7 @@ TEST(CudaCodegen, LayoutPicksTheCoalescedLoadOrder) {
                 "const int t = i % kChunk, ch = i / kChunk;"),
             std::string::npos);
   d.layout = cg::Layout::TokenMajor;
+  d.schedule.directLoads = false;
   EXPECT_NE(cg::emitSelectiveScan(d).source.find(
                 "const int ch = i % kChannels, t = i / kChannels;"),
             std::string::npos);
@@ -381,6 +439,7 @@ TEST(CudaCodegen, InvalidSchedulesAreErrors) {
   EXPECT_NE(cg::emitSelectiveScan(d).error.find("multiple of 32"),
             std::string::npos);
   d.schedule = {1024, 1, 256};
+  d.schedule.directLoads = false;
   EXPECT_NE(cg::emitSelectiveScan(d).error.find("bytes of shared memory"),
             std::string::npos);
   d.schedule = {128, 4, 64};

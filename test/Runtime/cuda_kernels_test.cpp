@@ -53,6 +53,8 @@ struct ScanCase {
   cg::ElemType io;
   cg::Layout layout;
   bool step;
+  /// Schedule::fmaExpFraction: exponentials on the FMA units' polynomial.
+  double fmaExps = 0.0;
 };
 
 class CudaKernelsScan : public ::testing::TestWithParam<ScanCase> {};
@@ -101,7 +103,9 @@ TEST_P(CudaKernelsScan, MatchesCpu) {
   desc.name = p.step ? "scan_step" : "scan";
   desc.uType = desc.yType = p.io;
   desc.layout = p.layout;
-  desc.schedule = cuda::defaultScanSchedule(N);
+  desc.schedule = p.step ? cuda::defaultScanStepSchedule(N)
+                         : cuda::defaultScanSchedule(N);
+  desc.schedule.fmaExpFraction = p.fmaExps;
   auto module =
       test::compileModule(*dev, {p.step ? cg::emitSelectiveScanStep(desc)
                                         : cg::emitSelectiveScan(desc)});
@@ -180,13 +184,16 @@ INSTANTIATE_TEST_SUITE_P(
         ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, false},
         ScanCase{cg::ElemType::F32, cg::Layout::ChannelMajor, false},
         ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true},
-        ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, true}),
+        ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, true},
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false, 0.5},
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true, 1.0}),
     [](const auto &info) {
       const ScanCase &c = info.param;
       return std::string(c.step ? "Step" : "Prefill") + "_" +
              cg::elemTypeName(c.io) +
              (c.layout == cg::Layout::ChannelMajor ? "_ChannelMajor"
-                                                   : "_TokenMajor");
+                                                   : "_TokenMajor") +
+             (c.fmaExps > 0 ? "_FmaExps" : "");
     });
 
 struct ChunkedCase {
@@ -249,9 +256,13 @@ TEST_P(CudaKernelsChunkedScan, MatchesSequentialAndCpu) {
   seq.layout = p.layout;
   seq.hasInitialState = p.initialState;
   seq.schedule = cuda::defaultScanSchedule(N);
+  if (channelMajor) {
+    // Staged tiles: the lanes of the step's schedule keep them in 48 KiB.
+    seq.schedule = cuda::defaultScanStepSchedule(N);
+    seq.schedule.chunkLen = 32;
+  }
   cg::SelectiveScanDesc chunked = seq;
   chunked.name = "scan_tp";
-  chunked.schedule.chunkLen = 32;
   chunked.schedule.timeChunkLen = p.timeChunkLen;
   auto module =
       test::compileModule(*dev, {cg::emitSelectiveScan(seq),

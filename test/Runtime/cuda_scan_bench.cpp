@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 using namespace mamba;
 namespace cg = codegen::cuda;
@@ -72,7 +73,10 @@ Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type, int n,
 
 } // namespace
 
-int main() {
+int main(int argc, char **argv) {
+  // "--profile": only the default kernels on 8 x 8192 x 5120, each launched
+  // twice, for a profiler (ncu --kernel-name selective_scan).
+  const bool profileOnly = argc > 1 && std::string(argv[1]) == "--profile";
   auto opened = cuda::Device::open();
   if (!opened.ok())
     return fail(opened.status());
@@ -85,8 +89,17 @@ int main() {
   const int sms = dev.smCount();
   // 16 special-function results per clock per SM (4 per SM sub-partition).
   const double expPerSecond = 16.0 * sms * clockKhz * 1e3;
-  // The runtime's threshold (cuda_model.cpp): below it, prefill is chunked.
-  const int minBlocks = 2 * sms;
+  // The runtime's threshold: below it, prefill is time-parallel.
+  auto minBlocks = [&](const Compiled &c) {
+    return cuda::scanMinBlocks(c.seq, sms);
+  };
+  // A threshold one block past the sequential grid: the time-parallel scan
+  // with some 4x as many blocks, also where the runtime would not pick it.
+  auto pastGrid = [](const Compiled &c, const cuda::ScanTensors &t) {
+    const int groups = (t.dim + c.chunked.channelsPerBlock() - 1) /
+                       c.chunked.channelsPerBlock();
+    return t.batch * groups + 1;
+  };
 
   const int64_t maxTokens = 8LL * 8192 * 5120, n = 16;
   auto big = [&](size_t bytes, const char *what) {
@@ -161,6 +174,23 @@ int main() {
                      tokens * s.dim * n / expPerSecond * 1e3};
   };
 
+  if (profileOnly) {
+    for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16}) {
+      Expected<Compiled> c = compile(dev, type, static_cast<int>(n), 0.0);
+      if (!c.ok())
+        return fail(c.status());
+      const cuda::ScanTensors t =
+          tensors({8, 8192, 5120}, type == cg::ElemType::F32 ? 4 : 2);
+      for (int i = 0; i < 2; ++i)
+        if (Status s = cuda::launchSelectiveScan(dev, c->seqFn, c->seq, t,
+                                                 false);
+            !s.ok())
+          return fail(s);
+    }
+    Status s = dev.synchronize();
+    return s.ok() ? 0 : fail(s);
+  }
+
   std::printf("## Sequential vs time-parallel (chunked) scan\n\n"
               "| dtype | batch x seqlen x d_inner | sequential | chunked "
               "(chunks x tokens) | runtime picks | memory bound | exp bound | "
@@ -180,14 +210,14 @@ int main() {
       if (!seq.ok())
         return fail(seq.status());
       const int picked = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim,
-                                                t.seqlen, minBlocks);
+                                                t.seqlen, minBlocks(*c));
       // Where the runtime keeps the sequential kernel, the chunked one is
       // still timed, with 2x as many blocks as the sequential grid.
       const int len =
           picked > 0
               ? picked
               : cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
-                                       t.batch * ((t.dim + 31) / 32) + 1);
+                                       pastGrid(*c, t));
       Expected<double> chunked = timeChunked(*c, t, len);
       if (!chunked.ok())
         return fail(chunked.status());
@@ -219,10 +249,10 @@ int main() {
     for (const Shape &s : shapes) {
       const cuda::ScanTensors t = tensors(s, size);
       int len = cuda::scanTimeChunkLen(con->chunked, t.batch, t.dim, t.seqlen,
-                                       minBlocks);
+                                       minBlocks(*con));
       if (len == 0)
         len = cuda::scanTimeChunkLen(con->chunked, t.batch, t.dim, t.seqlen,
-                                     t.batch * ((t.dim + 31) / 32) + 1);
+                                     pastGrid(*con, t));
       Expected<double> seqOn = timeSeq(*con, t), seqOff = timeSeq(*coff, t);
       Expected<double> chOn = timeChunked(*con, t, len),
                        chOff = timeChunked(*coff, t, len);
@@ -238,45 +268,60 @@ int main() {
   }
 
   std::printf("\n## Sequential kernel schedules (8 x 8192 x 5120, and the "
-              "chunked kernel at 1 x 8192 x 5120)\n\n| dtype | threads | "
-              "states per thread | staged tokens | min blocks per SM | "
-              "sequential | / bound | chunked | / bound |\n"
-              "|---|---|---|---|---|---|---|---|---|\n");
+              "chunked kernel at 1 x 8192 x 5120)\n\n| dtype | loads | "
+              "threads | states per thread | staged tokens | min blocks per "
+              "SM | sequential | / bound | chunked | / bound |\n"
+              "|---|---|---|---|---|---|---|---|---|---|\n");
+  // The previous default (u/delta/z/y tiles in shared memory, 4 lanes of 4
+  // states, 32 tokens, registers for 4 blocks per SM) first, as the
+  // baseline; then direct loads.
+  std::vector<cg::Schedule> schedules;
+  {
+    cg::Schedule staged = cuda::defaultScanStepSchedule(static_cast<int>(n));
+    staged.directLoads = false;
+    staged.chunkLen = 32;
+    staged.minBlocksPerSM = 4;
+    schedules.push_back(staged);
+  }
+  for (int threads : {32, 64, 128})
+    for (int items : {8, 16})
+      for (int chunk : {4, 8, 16})
+        for (int perSm : {0, 4}) {
+          cg::Schedule sc = cuda::defaultScanSchedule(static_cast<int>(n));
+          sc.threadsPerBlock = threads;
+          sc.itemsPerThread = items;
+          sc.chunkLen = chunk;
+          sc.minBlocksPerSM = perSm;
+          schedules.push_back(sc);
+        }
   for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16})
-    for (int threads : {128, 256})
-      for (int items : {2, 4})
-        for (int chunk : {32, 64})
-          for (int perSm : {0, 4, 5, 6, 8}) {
-            cg::Schedule sc = cuda::defaultScanSchedule(static_cast<int>(n));
-            sc.threadsPerBlock = threads;
-            sc.itemsPerThread = items;
-            sc.chunkLen = chunk;
-            sc.minBlocksPerSM = perSm;
-            Expected<Compiled> c = compile(dev, type, sc);
-            if (!c.ok()) // a schedule over the shared-memory limit
-              continue;
-            const Shape s{8, 8192, 5120}, one{1, 8192, 5120};
-            const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
-            const cuda::ScanTensors t1 = tensors(one, size);
-            Expected<double> ms = timeSeq(*c, tensors(s, size));
-            // Time chunks as the runtime would cut them, even where this
-            // schedule's sequential grid is past the runtime's threshold.
-            const int groups = (t1.dim + c->chunked.channelsPerBlock() - 1) /
-                               c->chunked.channelsPerBlock();
-            Expected<double> ch = timeChunked(
-                *c, t1,
-                cuda::scanTimeChunkLen(c->chunked, 1, t1.dim, t1.seqlen,
-                                       std::max(minBlocks, groups + 1)));
-            if (!ms.ok() || !ch.ok())
-              return fail(ms.ok() ? ch.status() : ms.status());
-            const auto [memMs, expMs] = bounds(s, size);
-            const auto [memMs1, expMs1] = bounds(one, size);
-            std::printf("| %s | %d | %d | %d | %d | %.3f ms | %.2f | %.3f ms "
-                        "| %.2f |\n",
-                        cg::elemTypeName(type), threads, items, chunk, perSm,
-                        *ms, *ms / std::max(memMs, expMs), *ch,
-                        *ch / std::max(memMs1, expMs1));
-          }
+    for (const cg::Schedule &sc : schedules) {
+      Expected<Compiled> c = compile(dev, type, sc);
+      if (!c.ok()) // a schedule over the shared-memory limit
+        continue;
+      const Shape s{8, 8192, 5120}, one{1, 8192, 5120};
+      const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
+      const cuda::ScanTensors t1 = tensors(one, size);
+      Expected<double> ms = timeSeq(*c, tensors(s, size));
+      // Time chunks as the runtime would cut them, even where this
+      // schedule's sequential grid is past the runtime's threshold.
+      const int groups = (t1.dim + c->chunked.channelsPerBlock() - 1) /
+                         c->chunked.channelsPerBlock();
+      Expected<double> ch = timeChunked(
+          *c, t1,
+          cuda::scanTimeChunkLen(c->chunked, 1, t1.dim, t1.seqlen,
+                                 std::max(minBlocks(*c), groups + 1)));
+      if (!ms.ok() || !ch.ok())
+        return fail(ms.ok() ? ch.status() : ms.status());
+      const auto [memMs, expMs] = bounds(s, size);
+      const auto [memMs1, expMs1] = bounds(one, size);
+      std::printf("| %s | %s | %d | %d | %d | %d | %.3f ms | %.2f | %.3f ms "
+                  "| %.2f |\n",
+                  cg::elemTypeName(type), sc.directLoads ? "direct" : "staged",
+                  sc.threadsPerBlock, sc.itemsPerThread, sc.chunkLen,
+                  sc.minBlocksPerSM, *ms, *ms / std::max(memMs, expMs), *ch,
+                  *ch / std::max(memMs1, expMs1));
+    }
 
   std::printf("\n## Chunk length sweep (batch 1)\n\n"
               "| dtype | seqlen x d_inner | tokens per chunk | chunks | "
@@ -315,10 +360,10 @@ int main() {
       const cuda::ScanTensors t = tensors(s, 2);
       Expected<double> seq = timeSeq(*c, t);
       int len = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
-                                       minBlocks);
+                                       minBlocks(*c));
       if (len == 0)
         len = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
-                                     t.batch * ((t.dim + 31) / 32) + 1);
+                                     pastGrid(*c, t));
       Expected<double> chunked = timeChunked(*c, t, len);
       if (!seq.ok() || !chunked.ok())
         return fail(seq.ok() ? chunked.status() : seq.status());

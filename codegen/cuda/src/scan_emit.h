@@ -37,6 +37,19 @@ std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
 /// advances h and sums dt into `dtsum` (the chunked scan's first pass).
 std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout);
 
+/// B (and with `readout` C) of one chunk: global -> registers r_B/r_C, the
+/// body of the `fetch` lambda; and registers -> shared s_B/s_C, of `stage`.
+std::string scanBcFetch(const SelectiveScanDesc &d, bool readout);
+std::string scanBcStage(bool readout);
+
+/// Whether the time loop of `d` is scanTimeLoopDirect's.
+bool scanLoadsDirect(const SelectiveScanDesc &d);
+
+/// scanTimeLoop for token-major operands with Schedule::directLoads: u,
+/// delta, z and y go between global memory and registers, B/C through
+/// shared memory.
+std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout);
+
 /// softplus(delta + bias) as the description asks, of `raw` at `channel`.
 std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
                        const std::string &channel);

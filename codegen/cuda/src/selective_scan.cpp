@@ -50,9 +50,13 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
   if (d.schedule.chunkLen < 1 || d.schedule.chunkLen > 1024)
     return d.name + ": chunkLen must be in [1, 1024], got " +
            std::to_string(d.schedule.chunkLen);
+  if (scanLoadsDirect(d) && d.schedule.chunkLen > 64)
+    return d.name + ": chunkLen must be <= 64 with directLoads (each thread "
+                    "holds a chunk of u, delta and z in registers), got " +
+           std::to_string(d.schedule.chunkLen);
   if (d.schedule.timeChunkLen < 0)
     return d.name + ": timeChunkLen must be >= 0 (0 = chosen at run time)";
-  const long long channels = d.channelsPerBlock();
+  const long long channels = scanLoadsDirect(d) ? 0 : d.channelsPerBlock();
   const long long bytes =
       4LL * (2LL * d.schedule.chunkLen * d.dState +
              (d.hasZ ? 4 : 3) * channels * (d.schedule.chunkLen + 1));
@@ -106,16 +110,20 @@ std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
           : "h[i] = fmaf(dA, h[i], du * $BAT);";
   // Items below kPolyExp take the FMA-unit polynomial; the loop is unrolled,
   // so the choice is made at compile time.
+  // C.h in 4 partial sums: 4 short dependency chains instead of one
+  // kItems long.
   std::string src = R"(    const float du = dt * uv;
-)" + std::string(readout ? "    float acc = 0.0f;\n" : "") +
+)" + std::string(readout ? "    float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};\n"
+                                    : "") +
                     R"(#pragma unroll
     for (int i = 0; i < kItems; ++i) {
       const float dA = i < kPolyExp ? mamba_exp2_poly(dt * a[i])
                                     : mamba_exp2(dt * a[i]);
       )" + update + "\n";
   if (readout)
-    src += R"(      acc = fmaf(h[i], $CAT, acc);
+    src += R"(      part[i % 4] = fmaf(h[i], $CAT, part[i % 4]);
     }
+    float acc = (part[0] + part[1]) + (part[2] + part[3]);
 #pragma unroll
     for (int off = kLanes / 2; off > 0; off >>= 1)
       acc += __shfl_xor_sync(0xffffffffu, acc, off);
@@ -196,7 +204,68 @@ std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
   return d.deltaSoftplus ? "mamba_softplus(" + e + ")" : e;
 }
 
+std::string scanBcFetch(const SelectiveScanDesc &d, bool readout) {
+  // Token-major tiles (and B/C when the block size is a multiple of
+  // d_state) give each thread one channel (state) and tokens kTStep apart:
+  // one pointer per tensor, advanced by a constant, instead of an address
+  // per load (which the compiler would keep live across the time loop).
+  std::string src;
+  const bool bcStrided = d.schedule.threadsPerBlock % d.dState == 0;
+  if (bcStrided) {
+    src += R"(    {
+      constexpr int kTStep = $THREADS / kState;
+      const int n = threadIdx.x % kState, tq = threadIdx.x / kState;
+      const $BCT *pb = B + b * B_sb + n * B_sn + (long long)(t0 + tq) * B_st;
+)";
+    if (readout)
+      src += "      const $BCT *pc = C + b * C_sb + n * C_sn + (long long)(t0 "
+             "+ tq) * C_st;\n";
+    src += R"(#pragma unroll
+      for (int j = 0; j < kBLoads; ++j) {
+        const bool in = tq + j * kTStep < len;
+        r_B[j] = in ? *pb : $BCT{};
+        pb += kTStep * B_st;
+)";
+    if (readout)
+      src += "        r_C[j] = in ? *pc : $BCT{};\n        pc += kTStep * "
+             "C_st;\n";
+    src += "      }\n    }\n";
+  } else {
+    src += R"(#pragma unroll
+    for (int j = 0; j < kBLoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
+      const int t = i / kState, n = i % kState;
+      const bool in = i < kChunk * kState && t < len;
+      r_B[j] = in ? B[b * B_sb + n * B_sn + (long long)(t0 + t) * B_st] : $BCT{};
+)";
+    if (readout)
+      src += "      r_C[j] = in ? C[b * C_sb + n * C_sn + (long long)(t0 + t) "
+             "* C_st] : $BCT{};\n";
+    src += "    }\n";
+  }
+  return src;
+}
+
+std::string scanBcStage(bool readout) {
+  std::string src = R"(#pragma unroll
+    for (int j = 0; j < kBLoads; ++j) {
+      const int i = threadIdx.x + j * $THREADS;
+      if (i < kChunk * kState) {
+        const int t = i / kState, n = i % kState;
+        s_B[t][n] = mamba_to_float(r_B[j]);
+)";
+  if (readout)
+    src += "        s_C[t][n] = mamba_to_float(r_C[j]);\n";
+  return src + "      }\n    }\n";
+}
+
+bool scanLoadsDirect(const SelectiveScanDesc &d) {
+  return d.layout == Layout::TokenMajor && d.schedule.directLoads;
+}
+
 std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
+  if (scanLoadsDirect(d))
+    return scanTimeLoopDirect(d, readout);
   const bool z = readout && d.hasZ;
   // Consecutive threads take consecutive channels (token-major) or
   // consecutive tokens (channel-major): whichever stride is 1.
@@ -233,45 +302,10 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
   src += "  $UT r_u[kULoads];\n  $DT r_dt[kULoads];\n";
   if (z)
     src += "  $ZT r_z[kULoads];\n";
-  // Token-major tiles (and B/C when the block size is a multiple of
-  // d_state) give each thread one channel (state) and tokens kTStep apart:
-  // one pointer per tensor, advanced by a constant, instead of an address
-  // per load (which the compiler would keep live across the time loop).
-  const bool bcStrided = d.schedule.threadsPerBlock % d.dState == 0;
+  // Token-major u/delta/z tiles: see scanBcFetch.
   src += "  auto fetch = [&](int t0) {\n"
          "    const int len = min(kChunk, t_end - t0);\n";
-  if (bcStrided) {
-    src += R"(    {
-      constexpr int kTStep = $THREADS / kState;
-      const int n = threadIdx.x % kState, tq = threadIdx.x / kState;
-      const $BCT *pb = B + b * B_sb + n * B_sn + (long long)(t0 + tq) * B_st;
-)";
-    if (readout)
-      src += "      const $BCT *pc = C + b * C_sb + n * C_sn + (long long)(t0 "
-             "+ tq) * C_st;\n";
-    src += R"(#pragma unroll
-      for (int j = 0; j < kBLoads; ++j) {
-        const bool in = tq + j * kTStep < len;
-        r_B[j] = in ? *pb : $BCT{};
-        pb += kTStep * B_st;
-)";
-    if (readout)
-      src += "        r_C[j] = in ? *pc : $BCT{};\n        pc += kTStep * "
-             "C_st;\n";
-    src += "      }\n    }\n";
-  } else {
-    src += R"(#pragma unroll
-    for (int j = 0; j < kBLoads; ++j) {
-      const int i = threadIdx.x + j * $THREADS;
-      const int t = i / kState, n = i % kState;
-      const bool in = i < kChunk * kState && t < len;
-      r_B[j] = in ? B[b * B_sb + n * B_sn + (long long)(t0 + t) * B_st] : $BCT{};
-)";
-    if (readout)
-      src += "      r_C[j] = in ? C[b * C_sb + n * C_sn + (long long)(t0 + t) "
-             "* C_st] : $BCT{};\n";
-    src += "    }\n";
-  }
+  src += scanBcFetch(d, readout);
   if (d.layout == Layout::TokenMajor) {
     src += R"(    {
       constexpr int kTStep = $THREADS / kChannels;
@@ -312,18 +346,8 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
   }
   src += R"(  auto stage = [&](int t0) {
     const int len = min(kChunk, t_end - t0);
-#pragma unroll
-    for (int j = 0; j < kBLoads; ++j) {
-      const int i = threadIdx.x + j * $THREADS;
-      if (i < kChunk * kState) {
-        const int t = i / kState, n = i % kState;
-        s_B[t][n] = mamba_to_float(r_B[j]);
-)";
-  if (readout)
-    src += "        s_C[t][n] = mamba_to_float(r_C[j]);\n";
-  src += R"(      }
-    }
-#pragma unroll
+)" + scanBcStage(readout) +
+         R"(#pragma unroll
     for (int j = 0; j < kULoads; ++j) {
       const int i = threadIdx.x + j * $THREADS;
       if (i < kChannels * kChunk) {

@@ -24,12 +24,6 @@ cg::ElemType elemType(DType t) {
                            : cg::ElemType::F32;
 }
 
-/// Below this many sequential-scan blocks per SM, prefill uses the
-/// time-parallel scan (cuda_scan_bench on an H100: 8 x 2048 x 1536, 2.9
-/// blocks per SM, runs 1.5x faster sequential; 1 x 8192 x 5120, 1.2 per SM,
-/// 1.5x faster time-parallel).
-constexpr int kScanMinBlocksPerSm = 2;
-
 cg::Schedule rowSchedule() {
   cg::Schedule s;
   s.threadsPerBlock = 256;
@@ -97,6 +91,7 @@ struct ModelKernelDescs {
     scan.schedule = cuda::defaultScanSchedule(scan.dState);
     scanStep = scan;
     scanStep.name = "selective_scan_step";
+    scanStep.schedule = cuda::defaultScanStepSchedule(scan.dState);
     // Time-parallel prefill for small grids: shorter staging chunks, so that
     // more blocks fit on an SM.
     scanChunked = scan;
@@ -425,7 +420,7 @@ CudaModel::create(const ModelWeights &weights,
     const int len = cuda::scanTimeChunkLen(
         m.descs->scanChunked, static_cast<int>(b), static_cast<int>(e),
         static_cast<int>(options.maxChunk),
-        kScanMinBlocksPerSm * dev.smCount());
+        cuda::scanMinBlocks(m.descs->scan, dev.smCount()));
     scanFloats =
         std::max(scanFloats, cuda::scanChunkedWorkspaceFloats(
                                  m.descs->scanChunked, static_cast<int>(b),
@@ -611,7 +606,7 @@ Status CudaModel::runChunk(int64_t batch, int64_t len, CudaState &state) {
         step ? 0
              : cuda::scanTimeChunkLen(k.scanChunked, scan.batch, scan.dim,
                                       scan.seqlen,
-                                      kScanMinBlocksPerSm * dev.smCount());
+                                      cuda::scanMinBlocks(k.scan, dev.smCount()));
     if (timeChunk > 0 &&
         cuda::scanChunkedWorkspaceFloats(k.scanChunked, scan.batch, scan.dim,
                                          scan.seqlen, timeChunk) *

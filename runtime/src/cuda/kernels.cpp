@@ -41,6 +41,12 @@ size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
   return static_cast<size_t>(batch) * chunks * dim * (desc.dState + 1);
 }
 
+int scanMinBlocks(const cg::SelectiveScanDesc &desc, int smCount) {
+  constexpr int kMinWarpsPerSm = 2;
+  const int warps = std::max(1, desc.schedule.threadsPerBlock / 32);
+  return static_cast<int>(ceilDiv(kMinWarpsPerSm * smCount, warps));
+}
+
 int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
                      int seqlen, int minBlocks) {
   const long long blocks =
@@ -275,23 +281,28 @@ Status launchGenericScan(Device &dev, CUfunction f,
 
 cg::Schedule defaultScanSchedule(int dState) {
   cg::Schedule s;
+  // Lanes only where one thread's states would not fit in its registers.
+  int lanes = 1;
+  while (dState / lanes > 16 && dState % (lanes * 2) == 0 && lanes < 32)
+    lanes *= 2;
+  s.itemsPerThread = dState / lanes;
+  // Among the fastest of cuda_scan_bench's sweep on an H100 in two runs,
+  // for both types and for the sequential and time-parallel kernels (run to
+  // run noise is ~10%; 16 tokens per chunk are slower everywhere).
+  s.threadsPerBlock = 128;
+  s.chunkLen = 8;
+  s.minBlocksPerSM = 4;
+  return s;
+}
+
+cg::Schedule defaultScanStepSchedule(int dState) {
+  cg::Schedule s;
   s.threadsPerBlock = 128;
   // The largest power-of-two lane count <= 4 that divides d_state.
   int lanes = 1;
   while (lanes < 4 && dState % (lanes * 2) == 0)
     lanes *= 2;
   s.itemsPerThread = dState / lanes;
-  // Registers for 4 blocks per SM, 32 staged tokens: the fastest of the
-  // schedules cuda_scan_bench sweeps on an H100 (sequential 8 x 8192 x 5120:
-  // 6.0 ms against 10.1 ms with 64 tokens and no register bound).
-  s.minBlocksPerSM = 4;
-  for (s.chunkLen = 32; s.chunkLen > 1; s.chunkLen /= 2) {
-    cg::SelectiveScanDesc d;
-    d.dState = dState;
-    d.schedule = s;
-    if (cg::emitSelectiveScan(d).ok())
-      break;
-  }
   return s;
 }
 

@@ -49,6 +49,12 @@ struct ScanChunkedKernels {
 /// [batch, chunks, dim, d_state] and dt sums [batch, chunks, dim].
 size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
                                   int dim, int seqlen, int timeChunkLen);
+/// The fewest blocks of `desc`'s sequential scan that keep `smCount` SMs
+/// busy enough (2 warps per SM); below it, prefill runs the time-parallel
+/// scan (cuda_scan_bench on an H100, one thread per channel: at 1.2 warps
+/// per SM (1 x 8192 x 5120) time-parallel is 2.1x faster, at 2.9 (8 x 2048
+/// x 1536) sequential is 1.15x faster, and at 8 x 8192 x 1536 they tie).
+int scanMinBlocks(const cg::SelectiveScanDesc &desc, int smCount);
 /// Tokens per time chunk for the time-parallel scan of this shape, or 0 when
 /// the sequential kernel's batch x channel-group grid already fills about
 /// `minBlocks` blocks (the time-parallel passes cost 1.5x the memory traffic
@@ -144,11 +150,16 @@ Status launchGenericScan(Device &dev, CUfunction f,
                          const cg::GenericScanDesc &desc,
                          const GenericScanTensors &t);
 
-/// The default schedule of the scan for `dState`: up to 4 lanes per channel
-/// (4 states per thread at d_state 16), 128 threads with registers for 4
-/// blocks per SM, and time chunks as long as 48 KiB of shared memory allows
-/// (at most 32 tokens).
+/// The default schedule of the scan's prefill kernels for `dState`: one
+/// thread per channel up to 16 states (more are split over lanes), 128
+/// threads with registers for 4 blocks per SM, token-major direct loads,
+/// time chunks of 8 tokens.
 cg::Schedule defaultScanSchedule(int dState);
+
+/// The default schedule of the one-token scan step for `dState`: up to 4
+/// lanes per channel (4 states per thread at d_state 16), so that a batch-1
+/// step still has enough threads to spread over the GPU.
+cg::Schedule defaultScanStepSchedule(int dState);
 
 } // namespace mamba::cuda
 

@@ -128,6 +128,7 @@ PlanKernels::describe(const plan::Plan &plan, int64_t maxBatch) {
           s.prefill.schedule = defaultScanSchedule(s.prefill.dState);
           s.step = s.prefill;
           s.step.name += "_step";
+          s.step.schedule = defaultScanStepSchedule(s.prefill.dState);
           k->scans.push_back(s);
         }
         k->kernelOf[&step] = it->second;

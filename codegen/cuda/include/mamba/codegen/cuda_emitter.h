@@ -50,6 +50,12 @@ struct Schedule {
   /// (__launch_bounds__' second argument; 0 = no bound). Registers, not
   /// shared memory, are what limit the scan's occupancy.
   int minBlocksPerSM = 0;
+  /// Scan, token-major layout only: each thread loads its channel's u,
+  /// delta and z and stores its y itself (consecutive threads, consecutive
+  /// channels: coalesced), a chunk ahead in registers; only B and C go
+  /// through shared memory. false stages u/delta/z/y tiles in shared memory
+  /// as the channel-major layout must.
+  bool directLoads = true;
   /// GEMV only: 16-byte weight loads each lane issues per row before using
   /// them (the k-loop unroll; more bytes in flight per SM).
   int loadsInFlight = 2;
