@@ -211,10 +211,14 @@ INSTANTIATE_TEST_SUITE_P(Types, CudaDecodeConvLinear,
                            return std::string(elemTypeName(info.param));
                          });
 
-TEST(CudaDecodeKernels, ScanStepWithDtProjMatchesCpu) {
+/// dt_proj's rank: 5 takes the scalar loop, 32 (a multiple of 4 x the
+/// lanes of a channel) the 16-byte loads of the weight row.
+class CudaDecodeScanStepDt : public ::testing::TestWithParam<int> {};
+
+TEST_P(CudaDecodeScanStepDt, MatchesCpu) {
   std::unique_ptr<cuda::Device> dev;
   MAMBA_OPEN_DEVICE_OR_SKIP(dev);
-  const int64_t B = 2, E = 40, N = 16, R = 5, W = R + 2 * N;
+  const int64_t B = 2, E = 40, N = 16, R = GetParam(), W = R + 2 * N;
   std::vector<float> u = randomVector(B * E, -1, 1, 1);
   std::vector<float> dbc = randomVector(B * W, -1, 1, 2);
   std::vector<float> z = randomVector(B * E, -2, 2, 3);
@@ -254,7 +258,7 @@ TEST(CudaDecodeKernels, ScanStepWithDtProjMatchesCpu) {
   cg::SelectiveScanDesc desc;
   desc.name = "scan_step_dt";
   desc.dtRank = static_cast<int>(R);
-  desc.schedule = cuda::defaultScanSchedule(N);
+  desc.schedule = cuda::defaultScanStepSchedule(N);
   auto module = test::compileModule(*dev, {cg::emitSelectiveScanStep(desc)});
   ASSERT_TRUE(module);
   cuda::DeviceBuffer uDev = toDevice(*dev, u), dbcDev = toDevice(*dev, dbc),
@@ -294,6 +298,11 @@ TEST(CudaDecodeKernels, ScanStepWithDtProjMatchesCpu) {
   EXPECT_LE(maxAbsDiff(st.data(), stateRef.data(), st.size()),
             1e-5f * maxAbs(stateRef.data(), stateRef.size()));
 }
+
+INSTANTIATE_TEST_SUITE_P(Ranks, CudaDecodeScanStepDt, ::testing::Values(5, 32),
+                         [](const auto &info) {
+                           return "rank" + std::to_string(info.param);
+                         });
 
 } // namespace
 } // namespace mamba

@@ -42,6 +42,12 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout);
 std::string scanBcFetch(const SelectiveScanDesc &d, bool readout);
 std::string scanBcStage(bool readout);
 
+/// One token of a time loop, from B/C staged in s_B[t]/s_C[t] and dt, uv in
+/// scope: the recurrence and, with `readout`, C.h into `acc`.
+std::string scanTokenStep(const SelectiveScanDesc &d, bool readout);
+/// The token's output from `acc` and uv: D skip, times `gate` with z.
+std::string scanYExpr(const SelectiveScanDesc &d, const std::string &gate);
+
 /// Whether the time loop of `d` is scanTimeLoopDirect's.
 bool scanLoadsDirect(const SelectiveScanDesc &d);
 

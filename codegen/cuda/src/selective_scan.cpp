@@ -259,6 +259,20 @@ std::string scanBcStage(bool readout) {
   return src + "      }\n    }\n";
 }
 
+std::string scanTokenStep(const SelectiveScanDesc &d, bool readout) {
+  std::string src =
+      "      float bv[kItems];\n      mamba_lds<kItems>(&s_B[t][n0], bv);\n";
+  if (readout)
+    src += "      float cv[kItems];\n      mamba_lds<kItems>(&s_C[t][n0], "
+           "cv);\n";
+  return src + scanStepBody(d, "bv[i]", "cv[i]", readout);
+}
+
+std::string scanYExpr(const SelectiveScanDesc &d, const std::string &gate) {
+  const std::string y = d.hasD ? "fmaf(dskip, uv, acc)" : "acc";
+  return d.hasZ ? "(" + y + ") * " + gate : y;
+}
+
 bool scanLoadsDirect(const SelectiveScanDesc &d) {
   return d.layout == Layout::TokenMajor && d.schedule.directLoads;
 }
@@ -400,18 +414,11 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
   src += R"(#pragma unroll 4
     for (int t = 0; t < len; ++t) {
       const float dt = s_dt[local][t], uv = s_u[local][t];
-      float bv[kItems];
-      mamba_lds<kItems>(&s_B[t][n0], bv);
 )";
-  if (readout)
-    src += "      float cv[kItems];\n      mamba_lds<kItems>(&s_C[t][n0], "
-           "cv);\n";
-  src += scanStepBody(d, "bv[i]", "cv[i]", readout);
+  src += scanTokenStep(d, readout);
   if (readout) {
-    std::string yv = d.hasD ? "fmaf(dskip, uv, acc)" : "acc";
-    if (z)
-      yv = "(" + yv + ") * s_z[local][t]";
-    src += "      if (lane == 0)\n        s_y[local][t] = " + yv + ";\n";
+    src += "      if (lane == 0)\n        s_y[local][t] = " +
+           scanYExpr(d, "s_z[local][t]") + ";\n";
     src += R"(    }
     __syncthreads();
     for (int i = threadIdx.x; i < kChannels * kChunk; i += $THREADS) {
@@ -472,13 +479,35 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
       d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f");
   src += "  float dt = 0.0f, uv = 0.0f;\n";
   if (dtProj)
-    // The lanes of a channel split dt_proj's dot product.
+    // The lanes of a channel split dt_proj's dot product. Where the rank
+    // allows, each lane reads its part of the weight row with 16-byte loads,
+    // all issued before the first FMA (the row is the step's largest read:
+    // a lane-strided scalar loop left it latency-bound).
     src += R"(  constexpr int kRank = $RANK;
   float dlow = 0.0f;
-  if (valid)
+  const float *wrow = dt_proj + (long long)c * kRank;
+  if (valid && kRank % (4 * kLanes) == 0 &&
+      (unsigned long long)dt_proj % 16 == 0) {
+    constexpr int kVecs = kRank / (4 * kLanes);
+    mamba_f4 wv[kVecs > 0 ? kVecs : 1];
+#pragma unroll
+    for (int i = 0; i < kVecs; ++i)
+      wv[i] = reinterpret_cast<const mamba_f4 *>(wrow)[i * kLanes + lane];
+#pragma unroll
+    for (int i = 0; i < kVecs; ++i) {
+      const int r = (i * kLanes + lane) * 4;
+      const float w4[4] = {wv[i].x, wv[i].y, wv[i].z, wv[i].w};
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        dlow = fmaf(w4[j], mamba_to_float(delta[b * delta_sb + (r + j) * delta_sc]),
+                    dlow);
+    }
+  } else if (valid) {
+#pragma unroll 8
     for (int r = lane; r < kRank; r += kLanes)
-      dlow = fmaf(dt_proj[(long long)c * kRank + r],
-                  mamba_to_float(delta[b * delta_sb + r * delta_sc]), dlow);
+      dlow = fmaf(wrow[r], mamba_to_float(delta[b * delta_sb + r * delta_sc]),
+                  dlow);
+  }
 #pragma unroll
   for (int off = kLanes / 2; off > 0; off >>= 1)
     dlow += __shfl_xor_sync(0xffffffffu, dlow, off);

@@ -90,19 +90,11 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
       if (t >= len)
         break;
       const float dt = x_dt[t], uv = x_u[t];
-      float bv[kItems];
-      mamba_lds<kItems>(&s_B[t][n0], bv);
 )";
-  if (readout)
-    src += "      float cv[kItems];\n      mamba_lds<kItems>(&s_C[t][n0], "
-           "cv);\n";
-  src += scanStepBody(d, "bv[i]", "cv[i]", readout);
+  src += scanTokenStep(d, readout);
   if (readout) {
-    std::string yv = d.hasD ? "fmaf(dskip, uv, acc)" : "acc";
-    if (z)
-      yv = "(" + yv + ") * x_z[t]";
-    src += "      if (valid && lane == 0)\n        mamba_store(py, " + yv +
-           ");\n      py += y_st;\n";
+    src += "      if (valid && lane == 0)\n        mamba_store(py, " +
+           scanYExpr(d, "x_z[t]") + ");\n      py += y_st;\n";
   } else {
     src += "      dtsum += dt;\n";
   }
