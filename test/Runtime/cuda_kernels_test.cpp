@@ -103,8 +103,8 @@ TEST_P(CudaKernelsScan, MatchesCpu) {
   desc.name = p.step ? "scan_step" : "scan";
   desc.uType = desc.yType = p.io;
   desc.layout = p.layout;
-  desc.schedule = p.step ? cuda::defaultScanStepSchedule(N)
-                         : cuda::defaultScanSchedule(N);
+  desc.schedule =
+      p.step ? cuda::defaultScanStepSchedule(N) : cuda::defaultScanSchedule(N);
   desc.schedule.fmaExpFraction = p.fmaExps;
   auto module =
       test::compileModule(*dev, {p.step ? cg::emitSelectiveScanStep(desc)

@@ -182,8 +182,8 @@ int main(int argc, char **argv) {
       const cuda::ScanTensors t =
           tensors({8, 8192, 5120}, type == cg::ElemType::F32 ? 4 : 2);
       for (int i = 0; i < 2; ++i)
-        if (Status s = cuda::launchSelectiveScan(dev, c->seqFn, c->seq, t,
-                                                 false);
+        if (Status s =
+                cuda::launchSelectiveScan(dev, c->seqFn, c->seq, t, false);
             !s.ok())
           return fail(s);
     }
@@ -212,12 +212,11 @@ int main(int argc, char **argv) {
       const int picked = cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim,
                                                 t.seqlen, minBlocks(*c));
       // Where the runtime keeps the sequential kernel, the chunked one is
-      // still timed, with 2x as many blocks as the sequential grid.
-      const int len =
-          picked > 0
-              ? picked
-              : cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim, t.seqlen,
-                                       pastGrid(*c, t));
+      // still timed (pastGrid).
+      const int len = picked > 0
+                          ? picked
+                          : cuda::scanTimeChunkLen(c->chunked, t.batch, t.dim,
+                                                   t.seqlen, pastGrid(*c, t));
       Expected<double> chunked = timeChunked(*c, t, len);
       if (!chunked.ok())
         return fail(chunked.status());

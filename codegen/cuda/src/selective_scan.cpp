@@ -51,8 +51,9 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
     return d.name + ": chunkLen must be in [1, 1024], got " +
            std::to_string(d.schedule.chunkLen);
   if (scanLoadsDirect(d) && d.schedule.chunkLen > 64)
-    return d.name + ": chunkLen must be <= 64 with directLoads (each thread "
-                    "holds a chunk of u, delta and z in registers), got " +
+    return d.name +
+           ": chunkLen must be <= 64 with directLoads (each thread "
+           "holds a chunk of u, delta and z in registers), got " +
            std::to_string(d.schedule.chunkLen);
   if (d.schedule.timeChunkLen < 0)
     return d.name + ": timeChunkLen must be >= 0 (0 = chosen at run time)";
@@ -109,17 +110,19 @@ std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
             "$BAT * uv);"
           : "h[i] = fmaf(dA, h[i], du * $BAT);";
   // Items below kPolyExp take the FMA-unit polynomial; the loop is unrolled,
-  // so the choice is made at compile time.
-  // C.h in 4 partial sums: 4 short dependency chains instead of one
-  // kItems long.
-  std::string src = R"(    const float du = dt * uv;
-)" + std::string(readout ? "    float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};\n"
-                                    : "") +
-                    R"(#pragma unroll
+  // so the choice is made at compile time. C.h goes into 4 partial sums: 4
+  // short dependency chains instead of one kItems long.
+  std::string src =
+      R"(    const float du = dt * uv;
+)" +
+      std::string(readout ? "    float part[4] = {0.0f, 0.0f, 0.0f, 0.0f};\n"
+                          : "") +
+      R"(#pragma unroll
     for (int i = 0; i < kItems; ++i) {
       const float dA = i < kPolyExp ? mamba_exp2_poly(dt * a[i])
                                     : mamba_exp2(dt * a[i]);
-      )" + update + "\n";
+      )" +
+      update + "\n";
   if (readout)
     src += R"(      part[i % 4] = fmaf(h[i], $CAT, part[i % 4]);
     }

@@ -31,7 +31,8 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
     src += "  $ZT r_z[kChunk];\n  const $ZT *pz = z + b * z_sb + cc * z_sc + "
            "(long long)t_begin * z_st;\n";
   if (readout)
-    src += "  $YT *py = y + b * y_sb + cc * y_sc + (long long)t_begin * y_st;\n";
+    src +=
+        "  $YT *py = y + b * y_sb + cc * y_sc + (long long)t_begin * y_st;\n";
   else
     src += "  float dtsum = 0.0f;\n";
   src += R"(  auto fetch = [&](int t0) {
@@ -71,12 +72,14 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
     take += "      x_z[j] = mamba_silu(mamba_to_float(r_z[j]));\n";
   take += "    }\n";
 
-  src += d.schedule.prefetch ? R"(  if (t_begin < t_end)
+  src += d.schedule.prefetch
+             ? R"(  if (t_begin < t_end)
     fetch(t_begin);
   for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
     const int len = min(kChunk, t_end - t0);
     __syncthreads(); // the previous chunk's B/C are consumed
-)" : R"(  for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
+)"
+             : R"(  for (int t0 = t_begin; t0 < t_end; t0 += kChunk) {
     const int len = min(kChunk, t_end - t0);
     __syncthreads(); // the previous chunk's B/C are consumed
     fetch(t0);

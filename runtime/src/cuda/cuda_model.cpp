@@ -92,8 +92,8 @@ struct ModelKernelDescs {
     scanStep = scan;
     scanStep.name = "selective_scan_step";
     scanStep.schedule = cuda::defaultScanStepSchedule(scan.dState);
-    // Time-parallel prefill for small grids: shorter staging chunks, so that
-    // more blocks fit on an SM.
+    // Time-parallel prefill for small grids: at most 32 staged tokens (a
+    // staged schedule then fits more blocks per SM).
     scanChunked = scan;
     scanChunked.name = "selective_scan_chunked";
     scanChunked.schedule.chunkLen = std::min(scan.schedule.chunkLen, 32);
@@ -610,9 +610,9 @@ Status CudaModel::runChunk(int64_t batch, int64_t len, CudaState &state) {
     // prompts): split time across blocks as well.
     const int timeChunk =
         step ? 0
-             : cuda::scanTimeChunkLen(k.scanChunked, scan.batch, scan.dim,
-                                      scan.seqlen,
-                                      cuda::scanMinBlocks(k.scan, dev.smCount()));
+             : cuda::scanTimeChunkLen(
+                   k.scanChunked, scan.batch, scan.dim, scan.seqlen,
+                   cuda::scanMinBlocks(k.scan, dev.smCount()));
     if (timeChunk > 0 &&
         cuda::scanChunkedWorkspaceFloats(k.scanChunked, scan.batch, scan.dim,
                                          scan.seqlen, timeChunk) *
