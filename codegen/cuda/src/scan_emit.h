@@ -56,9 +56,10 @@ bool scanLoadsDirect(const SelectiveScanDesc &d);
 /// shared memory.
 std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout);
 
-/// softplus(delta + bias) as the description asks, of `raw` at `channel`.
+/// softplus(delta + bias) as the description asks, of `raw` with `bias` the
+/// expression of the channel's delta_bias.
 std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
-                       const std::string &channel);
+                       const std::string &bias);
 
 } // namespace mamba::codegen::cuda::detail
 

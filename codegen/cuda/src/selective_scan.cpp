@@ -200,10 +200,10 @@ $NAME(const $UT *__restrict__ u, const $DT *__restrict__ delta,
 }
 
 std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
-                       const std::string &channel) {
+                       const std::string &bias) {
   std::string e = "mamba_to_float(" + raw + ")";
   if (d.hasDeltaBias)
-    e += " + delta_bias[" + channel + "]";
+    e += " + " + bias;
   return d.deltaSoftplus ? "mamba_softplus(" + e + ")" : e;
 }
 
@@ -435,8 +435,9 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
   } else {
     src += "      dtsum += dt;\n    }\n  }\n";
   }
-  return subst(src, {{"TILE", tileIndex},
-                     {"DTEXPR", scanDtExpr(d, "s_dt[ch][t]", "cc")}});
+  return subst(src,
+               {{"TILE", tileIndex},
+                {"DTEXPR", scanDtExpr(d, "s_dt[ch][t]", "delta_bias[cc]")}});
 }
 
 } // namespace detail
@@ -541,9 +542,9 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
 }
 )";
   vars.push_back(
-      {"DTEXPR",
-       detail::scanDtExpr(
-           d, dtProj ? "dlow" : "delta[b * delta_sb + c * delta_sc]", "c")});
+      {"DTEXPR", detail::scanDtExpr(
+                     d, dtProj ? "dlow" : "delta[b * delta_sb + c * delta_sc]",
+                     "delta_bias[c]")});
   vars.push_back({"RANK", std::to_string(d.dtRank)});
   return {subst(src, vars), ""};
 }

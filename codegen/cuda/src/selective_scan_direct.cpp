@@ -54,11 +54,6 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
   // its recurrence: they are independent across tokens (many in flight at
   // once), and with prefetch r_* then take the next chunk's loads. All
   // indices are compile-time: registers.
-  std::string dt = "mamba_to_float(r_dt[j])";
-  if (d.hasDeltaBias)
-    dt += " + dbias";
-  if (d.deltaSoftplus)
-    dt = "mamba_softplus(" + dt + ")";
   std::string take = R"(    float x_u[kChunk], x_dt[kChunk];
 )";
   if (z)
@@ -102,7 +97,7 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
     src += "      dtsum += dt;\n";
   }
   src += "    }\n  }\n";
-  return subst(src, {{"DTEXPR", dt},
+  return subst(src, {{"DTEXPR", scanDtExpr(d, "r_dt[j]", "dbias")},
                      {"DBIAS", d.hasDeltaBias ? "delta_bias[cc]" : "0.0f"}});
 }
 
