@@ -253,6 +253,17 @@ TEST(PlanModel, RejectsPlansTheKernelsCannotRun) {
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("expected shape [3, 3]"),
             std::string::npos);
+  // No @decode_step.
+  bad = *p;
+  for (plan::Function &f : bad.functions)
+    if (f.name == "decode_step")
+      f.name = "step";
+  m = PlanModel::create(bad, *file);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find(
+                "the plan needs functions 'prefill' and 'decode_step'"),
+            std::string::npos)
+      << m.status().message();
 }
 
 } // namespace

@@ -70,11 +70,7 @@ CudaPlanModel::createRandom(plan::Plan plan, uint64_t seed,
 
 Status CudaPlanModel::bind(std::vector<std::vector<float>> weights) {
   Impl &m = *impl_;
-  prefill_ = plan_.function("prefill");
-  decode_ = plan_.function("decode_step");
-  if (!prefill_ || !decode_)
-    return Status::error("the plan needs functions 'prefill' and "
-                         "'decode_step'");
+  MAMBA_RETURN_IF_ERROR(planexec::entryFunctions(plan_, prefill_, decode_));
   const int64_t maxB = options_.maxBatch, maxL = options_.maxChunk;
 
   Expected<std::unique_ptr<cuda::Device>> device =

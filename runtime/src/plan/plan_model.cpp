@@ -102,11 +102,7 @@ PlanModel::createRandom(plan::Plan plan, uint64_t seed,
 Status PlanModel::bind(std::vector<std::vector<float>> weights) {
   cpu::useSingleThreadedBlas();
   weights_ = std::move(weights);
-  prefill_ = plan_.function("prefill");
-  decode_ = plan_.function("decode_step");
-  if (!prefill_ || !decode_)
-    return Status::error("the plan needs functions 'prefill' and "
-                         "'decode_step'");
+  MAMBA_RETURN_IF_ERROR(planexec::entryFunctions(plan_, prefill_, decode_));
   const int64_t maxB = options_.maxBatch, maxL = options_.maxChunk;
 
   // Sizes are polynomials with non-negative coefficients in batch and

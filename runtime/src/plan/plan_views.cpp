@@ -100,6 +100,16 @@ forEachCheckedShape(const plan::Function &prefill, const plan::Function &decode,
   return Status::success();
 }
 
+Status entryFunctions(const plan::Plan &plan, const plan::Function *&prefill,
+                      const plan::Function *&decode) {
+  prefill = plan.function("prefill");
+  decode = plan.function("decode_step");
+  if (!prefill || !decode)
+    return Status::error("the plan needs functions 'prefill' and "
+                         "'decode_step'");
+  return Status::success();
+}
+
 Status checkLimits(int64_t maxBatch, int64_t maxChunk) {
   if (maxBatch < 1)
     return Status::error("maxBatch must be at least 1, got " +

@@ -20,6 +20,11 @@ int64_t numel(const std::vector<int64_t> &shape);
 /// maxBatch and maxChunk of an executor's options are at least 1.
 Status checkLimits(int64_t maxBatch, int64_t maxChunk);
 
+/// The plan's @prefill and @decode_step into `prefill` and `decode`, or an
+/// error if either is missing.
+Status entryFunctions(const plan::Plan &plan, const plan::Function *&prefill,
+                      const plan::Function *&decode);
+
 /// Elements of each buffer at the largest batch and chunk: sizes are
 /// polynomials with non-negative coefficients, so these bound all others.
 std::vector<int64_t> bufferSizes(const plan::Plan &plan, int64_t maxBatch,
