@@ -254,6 +254,52 @@ TEST(CudaCodegen, DecodeKernelsSayWhatTheyFuse) {
             std::string::npos);
 }
 
+TEST(CudaCodegen, DecodeKernelsWaitForTheirInputsAfterLoadingWeights) {
+  // Under a programmatic launch a kernel may start before the one that
+  // writes its inputs ends: only weight loads may precede the wait.
+  cg::GemvDesc g;
+  g.wType = ElemType::BF16;
+  g.normInput = true;
+  const std::string gemv = cg::emitGemv(g).source;
+  const size_t wait = gemv.find("mamba_grid_wait();");
+  ASSERT_NE(wait, std::string::npos) << gemv;
+  EXPECT_LT(gemv.find("    load_w(lane * kVec);"), wait);
+  EXPECT_GT(gemv.find("mamba_to_float(x[b * ld_x + i])"), wait);
+  EXPECT_GT(gemv.find("mamba_grid_launch_dependents();"), wait);
+
+  cg::CausalConv1dStepLinearDesc c;
+  c.wType = ElemType::BF16;
+  c.rows = 80;
+  c.dim = 1536;
+  c.schedule.kSlice = 64;
+  const std::string conv = cg::emitCausalConv1dStepLinear(c).source;
+  const size_t convWait = conv.find("mamba_grid_wait();");
+  ASSERT_NE(convWait, std::string::npos) << conv;
+  EXPECT_LT(conv.find("wv[p][q] = vec"), convWait);
+  EXPECT_GT(conv.find("conv_state + "), convWait);
+
+  cg::SelectiveScanDesc s;
+  s.dtRank = 48;
+  s.hasInitialState = true;
+  const std::string step = cg::emitSelectiveScanStep(s).source;
+  const size_t stepWait = step.find("mamba_grid_wait();");
+  ASSERT_NE(stepWait, std::string::npos) << step;
+  EXPECT_LT(step.find("wv[i] = reinterpret_cast<const mamba_f4 *>(wrow)"),
+            stepWait);
+  EXPECT_GT(step.find("h[i] = valid ? state[sbase + n0 + i] : 0.0f;"),
+            stepWait);
+  EXPECT_GT(step.find("delta[b * delta_sb"), stepWait);
+
+  // Hopper code (griddepcontrol) assembles: NVRTC runs
+  // ptxas for a real architecture, with no GPU.
+  s.schedule = {128, 4, 64};
+  Expected<std::string> cubin = cuda::compileCuda(
+      cg::emitModule({gemv, conv, cg::emitSelectiveScanStep(s).source}),
+      "decode_sm90.cu", "sm_90");
+  ASSERT_TRUE(cubin.ok()) << cubin.status().message();
+  EXPECT_FALSE(cubin->empty());
+}
+
 TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
   cg::SelectiveScanDesc d;
   d.uType = ElemType::BF16;

@@ -1,9 +1,12 @@
 // Whole-model decode on the GPU with and without CUDA graphs, the fused
 // decode path (4 kernels per layer, GEMVs of our own) against the previous
-// one (cuBLAS, 7 per layer), next to the
-// weight-bandwidth roofline (weight bytes read per step / device copy
-// bandwidth measured in the same run). Random weights, stock shapes.
+// one (cuBLAS, 7 per layer), the fused path with and without programmatic
+// launches ("overlap"), next to the weight-bandwidth roofline (weight bytes
+// read per step / device copy bandwidth measured in the same run). Random
+// weights, stock shapes.
 // Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32.
+// cuda_decode_bench --profile SHAPE: four batch-1 steps of the default
+// options, launched kernel by kernel, and nothing else (for ncu).
 #include "../../runtime/src/cuda/device.h"
 #include "cuda_bench_util.h"
 #include "mamba/cuda_model.h"
@@ -57,15 +60,35 @@ Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps) {
   return batch * steps / s;
 }
 
+/// The default decode path alone, for a profiler.
+int profile(const std::string &shape, DType dtype) {
+  Expected<ModelConfig> config = stockModelConfig(shape);
+  if (!config.ok())
+    return fail(config.status());
+  CudaModelOptions options;
+  options.weightType = dtype;
+  options.useGraphs = false;
+  auto model = CudaModel::create(makeRandomWeights(*config, 0), options);
+  if (!model.ok())
+    return fail(model.status());
+  Expected<double> rate = decodeRate(**model, 1, 2);
+  if (!rate.ok())
+    return fail(rate.status());
+  std::printf("%s: 4 decode steps at batch 1\n", shape.c_str());
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   std::vector<std::string> shapes(argv + 1, argv + argc);
-  if (shapes.empty())
-    shapes = {"130m", "1.4b"};
   const char *dtypeEnv = std::getenv("DTYPE");
   const DType dtype =
       dtypeEnv && std::string(dtypeEnv) == "f32" ? DType::F32 : DType::BF16;
+  if (!shapes.empty() && shapes[0] == "--profile")
+    return profile(shapes.size() > 1 ? shapes[1] : "1.4b", dtype);
+  if (shapes.empty())
+    shapes = {"130m", "1.4b"};
   double copyGBs = 0;
   {
     auto dev = cuda::Device::open();
@@ -79,9 +102,15 @@ int main(int argc, char **argv) {
                 "weights %s\n\n",
                 (*dev)->name().c_str(), copyGBs, dtypeName(dtype));
   }
-  std::printf("| shape | batch | graphs | fused | decode tok/s | step | "
-              "weight MB | roofline steps/s | steps/s of roofline |\n"
-              "|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| shape | batch | graphs | fused | overlap | decode tok/s | "
+              "step | weight MB | roofline steps/s | steps/s of roofline |\n"
+              "|---|---|---|---|---|---|---|---|---|---|\n");
+  struct Variant {
+    bool graphs, fused, programmatic;
+  };
+  const Variant variants[] = {{true, true, true},   {true, true, false},
+                              {true, false, false}, {false, true, true},
+                              {false, true, false}, {false, false, false}};
   const int steps = 256;
   for (const std::string &shape : shapes) {
     Expected<ModelConfig> config = stockModelConfig(shape);
@@ -90,30 +119,31 @@ int main(int argc, char **argv) {
     const ModelWeights weights = makeRandomWeights(*config, 0);
     const double bytes = weightBytes(*config, dtypeSize(dtype));
     const double roofline = copyGBs * 1e9 / bytes;
-    for (bool graphs : {true, false})
-      for (bool fused : {true, false}) {
-        CudaModelOptions options;
-        options.maxBatch = 16;
-        options.weightType = dtype;
-        options.useGraphs = graphs;
-        options.fusedDecodeMaxBatch = fused ? 16 : 0;
-        auto model = CudaModel::create(weights, options);
-        if (!model.ok())
-          return fail(model.status());
-        for (int64_t batch : {1, 4, 16}) {
-          Expected<double> rate = decodeRate(**model, batch, steps);
-          if (!rate.ok())
-            return fail(rate.status());
-          const double stepUs = batch / *rate * 1e6;
-          std::printf("| %s | %lld | %s | %s | %.0f | %.1f us | %.1f | %.0f | "
-                      "%.0f%% |\n",
-                      shape.c_str(), static_cast<long long>(batch),
-                      graphs ? "yes" : "no", fused ? "yes" : "no", *rate,
-                      stepUs, bytes / 1e6, roofline,
-                      100.0 * (1e6 / stepUs) / roofline);
-          std::fflush(stdout);
-        }
+    for (const Variant &v : variants) {
+      CudaModelOptions options;
+      options.maxBatch = 16;
+      options.weightType = dtype;
+      options.useGraphs = v.graphs;
+      options.fusedDecodeMaxBatch = v.fused ? 16 : 0;
+      options.programmaticLaunch = v.programmatic;
+      auto model = CudaModel::create(weights, options);
+      if (!model.ok())
+        return fail(model.status());
+      const char *overlap = !v.fused ? "-" : v.programmatic ? "pdl" : "none";
+      for (int64_t batch : {1, 4, 16}) {
+        Expected<double> rate = decodeRate(**model, batch, steps);
+        if (!rate.ok())
+          return fail(rate.status());
+        const double stepUs = batch / *rate * 1e6;
+        std::printf("| %s | %lld | %s | %s | %s | %.0f | %.1f us | %.1f | "
+                    "%.0f | %.0f%% |\n",
+                    shape.c_str(), static_cast<long long>(batch),
+                    v.graphs ? "yes" : "no", v.fused ? "yes" : "no", overlap,
+                    *rate, stepUs, bytes / 1e6, roofline,
+                    100.0 * (1e6 / stepUs) / roofline);
+        std::fflush(stdout);
       }
+    }
   }
   return 0;
 }

@@ -157,6 +157,23 @@ __device__ __forceinline__ void mamba_load_vec(const T *p, float *o) {
       o[i] = mamba_to_float(p[i]);
   }
 }
+// Programmatic dependent launch (sm_90+). A kernel launched with it starts
+// while the kernel before it on the stream still runs: before
+// mamba_grid_wait() it may read weights only (nothing a kernel writes);
+// after it, everything the earlier kernels wrote is visible. Every such
+// kernel waits before it exits, so the completion of one implies that of
+// all before it. mamba_grid_launch_dependents() lets the next kernel start
+// its own prologue. Both are no-ops in an ordinary launch.
+__device__ __forceinline__ void mamba_grid_wait() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.wait;" ::: "memory");
+#endif
+}
+__device__ __forceinline__ void mamba_grid_launch_dependents() {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("griddepcontrol.launch_dependents;" ::: "memory");
+#endif
+}
 )";
 }
 

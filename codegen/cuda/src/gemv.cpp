@@ -47,6 +47,14 @@ Emitted emitGemv(const GemvDesc &d) {
             {"THREADS", std::to_string(s.threadsPerBlock)},
             {"ROWS", std::to_string(s.itemsPerThread)},
             {"LOADS", std::to_string(s.loadsInFlight)},
+            {"BOUNDTEXT", s.minBlocksPerSM > 0
+                              ? ", registers for " +
+                                    std::to_string(s.minBlocksPerSM) +
+                                    " blocks per SM"
+                              : ""},
+            {"MINBLOCKS", s.minBlocksPerSM > 0
+                              ? ", " + std::to_string(s.minBlocksPerSM)
+                              : ""},
             {"BATCH", std::to_string(d.batch)},
             {"XT", cType(d.xType)},
             {"WT", cType(d.wType)},
@@ -60,8 +68,8 @@ Emitted emitGemv(const GemvDesc &d) {
       R"(// ssm.linear, decode GEMV$WHAT: y[b, row] $OP W[row] . x[b]; x $XN,
 // W $WN row-major, F32 accumulation and y; up to $BATCH batch rows per read
 // of the weights. Schedule: $THREADS threads, $ROWS rows per warp, $LOADS
-// 16-byte weight loads in flight per row and lane.
-extern "C" __global__ void __launch_bounds__($THREADS)
+// 16-byte weight loads in flight per row and lane$BOUNDTEXT.
+extern "C" __global__ void __launch_bounds__($THREADS$MINBLOCKS)
 $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
       const float *__restrict__ bias, const float *__restrict__ norm_weight,
       float eps, float *__restrict__ y, long long ld_y, int batch, int rows,
@@ -71,6 +79,29 @@ $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
   constexpr int kVec = 16 / sizeof($WT);
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
   const int row0 = (blockIdx.x * kWarps + warp) * kRows;
+  // 16-byte loads need 16-byte aligned rows (of W and of x).
+  const bool vec = k % kVec == 0 && (unsigned long long)w % 16 == 0 &&
+                   (unsigned long long)x % 16 == 0 &&
+                   ld_x * sizeof($XT) % 16 == 0;
+  mamba_u4 wv[kLoads][kRows];
+  auto load_w = [&](int k0) {
+#pragma unroll
+    for (int l = 0; l < kLoads; ++l) {
+      const int kk = k0 + l * 32 * kVec;
+#pragma unroll
+      for (int r = 0; r < kRows; ++r)
+        wv[l][r] = kk < k && row0 + r < rows
+                       ? *reinterpret_cast<const mamba_u4 *>(
+                             w + (long long)(row0 + r) * k + kk)
+                       : mamba_u4{0u, 0u, 0u, 0u};
+    }
+  };
+  // The first k-step's weights are requested before waiting for the kernel
+  // that writes x: under a programmatic launch they stream in while it ends.
+  if (vec)
+    load_w(lane * kVec);
+  mamba_grid_wait();
+  mamba_grid_launch_dependents();
   float scale[kBatch];
 #pragma unroll
   for (int b = 0; b < kBatch; ++b)
@@ -118,23 +149,10 @@ $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
 #pragma unroll
     for (int b = 0; b < kBatch; ++b)
       acc[r][b] = 0.0f;
-  // 16-byte loads need 16-byte aligned rows (of W and of x).
-  const bool vec = k % kVec == 0 && (unsigned long long)w % 16 == 0 &&
-                   (unsigned long long)x % 16 == 0 &&
-                   ld_x * sizeof($XT) % 16 == 0;
   if (vec) {
     for (int k0 = lane * kVec; k0 < k; k0 += 32 * kVec * kLoads) {
-      mamba_u4 wv[kLoads][kRows];
-#pragma unroll
-      for (int l = 0; l < kLoads; ++l) {
-        const int kk = k0 + l * 32 * kVec;
-#pragma unroll
-        for (int r = 0; r < kRows; ++r)
-          wv[l][r] = kk < k && row0 + r < rows
-                         ? *reinterpret_cast<const mamba_u4 *>(
-                               w + (long long)(row0 + r) * k + kk)
-                         : mamba_u4{0u, 0u, 0u, 0u};
-      }
+      if (k0 != lane * kVec)
+        load_w(k0);
 #pragma unroll
       for (int l = 0; l < kLoads; ++l) {
         const int kk = k0 + l * 32 * kVec;
@@ -292,6 +310,8 @@ $NAME(const $XT *__restrict__ x, long long x_sb,
                            w + (long long)row * dim + kk)
                      : mamba_u4{0u, 0u, 0u, 0u};
     }
+  mamba_grid_wait();
+  mamba_grid_launch_dependents();
   for (int i = threadIdx.x; i < batch * kSlice; i += $THREADS) {
     const int b = i / kSlice, cc = i % kSlice, ch = c0 + cc;
     float v = 0.0f;

@@ -478,25 +478,39 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
                          false) +
       detail::scanSignature(
           dtProj ? ",\n      const float *__restrict__ dt_proj" : "");
-  src += detail::scanPrologue(
-      d, vars, "blockIdx.y",
-      d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f");
+  // The state is read after the wait (a programmatic launch may start
+  // before the previous kernel ends); A, D and dt_proj are weights.
+  src += detail::scanPrologue(d, vars, "blockIdx.y", "0.0f");
+  std::string loadState = "  mamba_grid_wait();\n"
+                          "  mamba_grid_launch_dependents();\n";
+  if (d.hasInitialState)
+    loadState += R"(#pragma unroll
+  for (int i = 0; i < kItems; ++i)
+    h[i] = valid ? state[sbase + n0 + i] : 0.0f;
+)";
   src += "  float dt = 0.0f, uv = 0.0f;\n";
-  if (dtProj)
+  if (!dtProj)
+    src += loadState;
+  else
     // The lanes of a channel split dt_proj's dot product. Where the rank
     // allows, each lane reads its part of the weight row with 16-byte loads,
-    // all issued before the first FMA (the row is the step's largest read:
-    // a lane-strided scalar loop left it latency-bound).
+    // all issued before the first FMA, and before the wait (the row is the
+    // step's largest read: a lane-strided scalar loop left it
+    // latency-bound).
     src += R"(  constexpr int kRank = $RANK;
+  constexpr int kVecs = kRank / (4 * kLanes);
   float dlow = 0.0f;
   const float *wrow = dt_proj + (long long)c * kRank;
-  if (valid && kRank % (4 * kLanes) == 0 &&
-      (unsigned long long)dt_proj % 16 == 0) {
-    constexpr int kVecs = kRank / (4 * kLanes);
-    mamba_f4 wv[kVecs > 0 ? kVecs : 1];
+  const bool vecRow = valid && kRank % (4 * kLanes) == 0 &&
+                      (unsigned long long)dt_proj % 16 == 0;
+  mamba_f4 wv[kVecs > 0 ? kVecs : 1];
+  if (vecRow) {
 #pragma unroll
     for (int i = 0; i < kVecs; ++i)
       wv[i] = reinterpret_cast<const mamba_f4 *>(wrow)[i * kLanes + lane];
+  }
+)" + loadState +
+           R"(  if (vecRow) {
 #pragma unroll
     for (int i = 0; i < kVecs; ++i) {
       const int r = (i * kLanes + lane) * 4;

@@ -44,6 +44,12 @@ struct CudaModelOptions {
   /// fused path wins at batch 1 but loses to cuBLAS at 1.4b BF16 batch 4
   /// and at batch 16 (bench/results/cuda-2026-11-25c.md).
   int64_t fusedDecodeMaxBatch = 1;
+  /// Fused decode only, on GPUs of compute capability 9.0+: each kernel of
+  /// the step is launched while the one before it still runs (programmatic
+  /// dependent launch) and requests its first weights before waiting for
+  /// that kernel's output, hiding the launch gap and the weight-load
+  /// latency. false: every kernel waits for the previous one to finish.
+  bool programmaticLaunch = true;
   /// Kernel cache directory; empty means $MAMBA_CACHE_DIR or ~/.cache/mamba.
   std::string cacheDir;
 };

@@ -44,12 +44,15 @@ size_t gemvBucket(int64_t batch) {
 }
 
 /// 8 warps of 2 rows; fewer weight loads in flight for the larger batch
-/// tiles, which hold more accumulators.
+/// tiles, which hold more accumulators. Batch 1: 4 rows of 2 loads, the
+/// fastest in_proj and lm_head of cuda_decode_kernels_bench (H100, 1.4b
+/// in_proj 18.5 -> 15.7 us, lm_head 73.1 -> 71.5 us; 130m within noise:
+/// its GEMVs are latency-bound).
 cg::Schedule gemvSchedule(int batch) {
   cg::Schedule s;
   s.threadsPerBlock = 256;
-  s.itemsPerThread = 2;
-  s.loadsInFlight = batch <= 4 ? 4 : 2;
+  s.itemsPerThread = batch == 1 ? 4 : 2;
+  s.loadsInFlight = batch == 1 ? 2 : batch <= 4 ? 4 : 2;
   return s;
 }
 
@@ -120,9 +123,12 @@ struct ModelKernelDescs {
       // out_proj has d_model rows, a quarter of in_proj's: one row per warp
       // and more loads in flight (2 rows per warp left ~8 warps per SM; ncu,
       // 1.4b batch 1: ~35% of DRAM bandwidth). cuda_decode_bench, H100:
-      // fused batch 16 +16% at 130m and 1.4b; batch 1 within noise.
+      // fused batch 16 +16% at 130m and 1.4b; batch 1 within noise. At
+      // batch 1, 4 loads with registers for 4 blocks per SM
+      // (cuda_decode_kernels_bench, 1.4b: 10.5 -> 9.8 us).
       out.schedule.itemsPerThread = 1;
-      out.schedule.loadsInFlight = b <= 4 ? 8 : 4;
+      out.schedule.loadsInFlight = b == 1 ? 4 : b <= 4 ? 8 : 4;
+      out.schedule.minBlocksPerSM = b == 1 ? 4 : 0;
       gemvIn.push_back(in);
       gemvOut.push_back(out);
       gemvHead.push_back(head);
@@ -135,10 +141,11 @@ struct ModelKernelDescs {
     convLinear.dim = static_cast<int>(c.dInner());
     convLinear.batch = static_cast<int>(std::max<int64_t>(fusedBatch, 1));
     convLinear.schedule.threadsPerBlock = 256;
-    // 20-32 K slices for the stock shapes: enough blocks, few partial
-    // products for the last block to sum.
+    // 24-64 K slices for the stock shapes: enough blocks, few partial
+    // products for the last block to sum (cuda_decode_kernels_bench, H100:
+    // 1.4b 64 slices 6.5 us, 32 slices 7.6 us; 130m 24 or 48 within noise).
     const int64_t e = c.dInner();
-    convLinear.schedule.kSlice = e <= 2048 ? 64 : e <= 4096 ? 128 : 256;
+    convLinear.schedule.kSlice = e <= 4096 ? 64 : 128;
     scanStepDt = scanStep;
     scanStepDt.name = "selective_scan_step_dt_proj";
     scanStepDt.dtRank = static_cast<int>(c.dtRank);
@@ -695,6 +702,9 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
   const float eps = static_cast<float>(c.rmsEps);
   const size_t g = gemvBucket(batch);
   float *dbc = m.dbc.as<float>();
+  const cuda::Device::Order order = options_.programmaticLaunch
+                                        ? cuda::Device::Order::Programmatic
+                                        : cuda::Device::Order::Serial;
 
   // The residual stream lives in `hidden`: each layer's out_proj GEMV adds
   // into it, and the next GEMV normalizes it on the fly.
@@ -708,7 +718,7 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
         dev, m.gemvIn[g], k.gemvIn[g], m.hidden.as<void>(), d,
         w.inProj.as<void>(), c.useBias ? w.inProjBias.as<float>() : nullptr,
         w.norm.as<float>(), eps, m.xz.as<float>(), 2 * e, rows,
-        static_cast<int>(2 * e), static_cast<int>(d)));
+        static_cast<int>(2 * e), static_cast<int>(d), order));
 
     cuda::ConvTensors conv{m.xz.as<void>(),
                            w.convWeight.as<float>(),
@@ -723,7 +733,8 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
                            1};
     MAMBA_RETURN_IF_ERROR(cuda::launchCausalConv1dStepLinear(
         dev, m.convLinear, k.convLinear, conv, w.xProj.as<void>(),
-        m.xProjPartial.as<float>(), m.xProjCounter.as<unsigned>(), dbc, dbcW));
+        m.xProjPartial.as<float>(), m.xProjCounter.as<unsigned>(), dbc, dbcW,
+        order));
 
     cuda::ScanTensors scan{};
     scan.u = m.xc.as<void>();
@@ -746,21 +757,21 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
     scan.dim = static_cast<int>(e);
     scan.seqlen = 1;
     scan.dtProj = w.dtProj.as<float>();
-    MAMBA_RETURN_IF_ERROR(
-        cuda::launchSelectiveScan(dev, m.scanStepDt, k.scanStepDt, scan, true));
+    MAMBA_RETURN_IF_ERROR(cuda::launchSelectiveScan(
+        dev, m.scanStepDt, k.scanStepDt, scan, true, order));
 
     MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
         dev, m.gemvOut[g], k.gemvOut[g], m.y.as<void>(), e,
         w.outProj.as<void>(), c.useBias ? w.outProjBias.as<float>() : nullptr,
         nullptr, 0.0f, m.hidden.as<float>(), d, rows, static_cast<int>(d),
-        static_cast<int>(e)));
+        static_cast<int>(e), order));
   }
   const void *head =
       c.tieWordEmbeddings ? m.embeddingTable.as<void>() : m.lmHead.as<void>();
   return cuda::launchGemv(
       dev, m.gemvHead[g], k.gemvHead[g], m.hidden.as<void>(), d, head, nullptr,
       m.normF.as<float>(), eps, m.logits.as<float>(), c.vocabSize, rows,
-      static_cast<int>(c.vocabSize), static_cast<int>(d));
+      static_cast<int>(c.vocabSize), static_cast<int>(d), order);
 }
 
 Status CudaModel::computeLogits(int64_t batch, int64_t len, LogitsMode mode,

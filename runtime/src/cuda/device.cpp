@@ -101,6 +101,7 @@ Expected<std::unique_ptr<Device>> Device::open(int ordinal) {
           &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dev->device_),
       "cuDeviceGetAttribute"));
   dev->arch_ = "sm_" + std::to_string(major) + std::to_string(minor);
+  dev->major_ = major;
   MAMBA_RETURN_IF_ERROR(dev->check(
       d.cuDeviceGetAttribute(&dev->smCount_,
                              CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT,
@@ -217,9 +218,30 @@ Expected<std::unique_ptr<Module>> Device::loadModule(const std::string &image) {
   return m;
 }
 
+bool Device::supportsProgrammaticLaunch() const {
+  return major_ >= 9 && api_->cuLaunchKernelEx;
+}
+
 Status Device::launch(CUfunction f, unsigned gridX, unsigned gridY,
                       unsigned gridZ, unsigned block, void **args,
-                      const char *kernel) {
+                      const char *kernel, Order order) {
+  if (order == Order::Programmatic && supportsProgrammaticLaunch()) {
+    CUlaunchAttribute attr{};
+    attr.id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION;
+    attr.value.programmaticStreamSerializationAllowed = 1;
+    CUlaunchConfig config{};
+    config.gridDimX = gridX;
+    config.gridDimY = gridY;
+    config.gridDimZ = gridZ;
+    config.blockDimX = block;
+    config.blockDimY = 1;
+    config.blockDimZ = 1;
+    config.hStream = stream_;
+    config.attrs = &attr;
+    config.numAttrs = 1;
+    return check(api_->cuLaunchKernelEx(&config, f, args, nullptr),
+                 std::string("launching ") + kernel);
+  }
   return check(api_->cuLaunchKernel(f, gridX, gridY, gridZ, block, 1, 1, 0,
                                     stream_, args, nullptr),
                std::string("launching ") + kernel);

@@ -129,9 +129,22 @@ public:
   capture(const std::function<Status()> &enqueue);
   /// Streaming multiprocessors of the device.
   int smCount() const { return smCount_; }
+  /// Whether launches can be programmatic (compute capability 9.0+ and a
+  /// driver with cuLaunchKernelEx).
+  bool supportsProgrammaticLaunch() const;
+  /// How a kernel may overlap the kernel before it on the stream.
+  enum class Order {
+    /// Starts when the previous kernel has finished.
+    Serial,
+    /// May start while the previous kernel runs (programmatic dependent
+    /// launch); the kernel must call mamba_grid_wait() before it touches
+    /// anything but weights. Serial where unsupported.
+    Programmatic,
+  };
   /// Launches on the device's stream; `args` point at the kernel arguments.
   Status launch(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ,
-                unsigned block, void **args, const char *kernel);
+                unsigned block, void **args, const char *kernel,
+                Order order = Order::Serial);
 
 private:
   Device() = default;
@@ -143,6 +156,7 @@ private:
   std::string arch_;
   int driverVersion_ = 0;
   int smCount_ = 0;
+  int major_ = 0;
 };
 
 /// Packs kernel arguments for cuLaunchKernel: an array of their addresses.

@@ -21,6 +21,8 @@ Expected<const DriverApi *> load() {
   if (!missing.empty())
     return Status::error("the CUDA driver is too old: libcuda.so.1 lacks " +
                          missing);
+  api.cuLaunchKernelEx = reinterpret_cast<decltype(api.cuLaunchKernelEx)>(
+      dlsym(lib, MAMBA_CUDA_STR(cuLaunchKernelEx)));
   return &api;
 }
 

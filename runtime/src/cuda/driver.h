@@ -53,6 +53,9 @@ struct DriverApi {
   X(cuGraphExecDestroy)                                                        \
   X(cuGraphDestroy)
   MAMBA_CUDA_DRIVER_FUNCTIONS(MAMBA_CUDA_DECLARE)
+  /// Optional (CUDA 12+ drivers): null where the driver lacks it; launches
+  /// with attributes (programmatic dependent launch) then are not made.
+  decltype(&::cuLaunchKernelEx) cuLaunchKernelEx = nullptr;
 };
 
 /// dlopens libcuda.so.1 once and resolves every entry point; the error says

@@ -13,12 +13,16 @@ unsigned ceilDiv(long long a, long long b) {
 
 Status launchSelectiveScan(Device &dev, CUfunction f,
                            const cg::SelectiveScanDesc &desc,
-                           const ScanTensors &t, bool step) {
+                           const ScanTensors &t, bool step,
+                           Device::Order order) {
   if (step && t.seqlen != 1)
     return Status::error("the scan step kernel takes one token");
   if (desc.dtRank > 0 && (!step || !t.dtProj))
     return Status::error("a scan with dt_proj folded in is a step kernel and "
                          "needs the dt_proj weight");
+  if (!step && order == Device::Order::Programmatic)
+    return Status::error(desc.name + ": only the scan step waits for the "
+                                     "kernel before it");
   ScanTensors a = t;
   auto args = kernelArgs(
       a.u, a.delta, a.a, a.b, a.c, a.d, a.z, a.deltaBias, a.state, a.y, a.batch,
@@ -30,7 +34,7 @@ Status launchSelectiveScan(Device &dev, CUfunction f,
     args.pop_back();
   return dev.launch(f, ceilDiv(t.dim, desc.channelsPerBlock()), t.batch, 1,
                     desc.schedule.threadsPerBlock, args.data(),
-                    desc.name.c_str());
+                    desc.name.c_str(), order);
 }
 
 size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
@@ -133,7 +137,8 @@ Status launchCausalConv1dStep(Device &dev, CUfunction f,
 Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
                   const void *x, long long ldx, const void *w,
                   const float *bias, const float *normWeight, float eps,
-                  float *y, long long ldy, int batch, int rows, int k) {
+                  float *y, long long ldy, int batch, int rows, int k,
+                  Device::Order order) {
   if (batch < 1 || batch > desc.batch)
     return Status::error(desc.name + " runs batch 1.." +
                          std::to_string(desc.batch) + ", got " +
@@ -144,7 +149,7 @@ Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
       desc.schedule.threadsPerBlock / 32 * desc.schedule.itemsPerThread;
   return dev.launch(f, ceilDiv(rows, rowsPerBlock), 1, 1,
                     desc.schedule.threadsPerBlock, args.data(),
-                    desc.name.c_str());
+                    desc.name.c_str(), order);
 }
 
 int convStepLinearBlocks(const cg::CausalConv1dStepLinearDesc &desc, int dim) {
@@ -155,7 +160,7 @@ Status launchCausalConv1dStepLinear(Device &dev, CUfunction f,
                                     const cg::CausalConv1dStepLinearDesc &desc,
                                     const ConvTensors &t, const void *w,
                                     float *partial, unsigned *counter, float *y,
-                                    long long ldy) {
+                                    long long ldy, Device::Order order) {
   if (t.seqlen != 1 || t.batch < 1 || t.batch > desc.batch ||
       t.dim != desc.dim || t.xS.channel != 1 || t.outS.channel != 1)
     return Status::error(desc.name + " takes one token of batch 1.." +
@@ -166,7 +171,7 @@ Status launchCausalConv1dStepLinear(Device &dev, CUfunction f,
                          a.outS.batch, w, partial, counter, y, ldy, a.batch);
   return dev.launch(f, convStepLinearBlocks(desc, t.dim), 1, 1,
                     desc.schedule.threadsPerBlock, args.data(),
-                    desc.name.c_str());
+                    desc.name.c_str(), order);
 }
 
 Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,

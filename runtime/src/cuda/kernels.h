@@ -37,9 +37,11 @@ struct ScanTensors {
   const float *dtProj = nullptr;
 };
 /// Prefill kernel, or the step kernel when `step` (seqlen must then be 1).
+/// Only the step kernel may be launched Programmatic.
 Status launchSelectiveScan(Device &dev, CUfunction f,
                            const cg::SelectiveScanDesc &desc,
-                           const ScanTensors &t, bool step);
+                           const ScanTensors &t, bool step,
+                           Device::Order order = Device::Order::Serial);
 
 /// The three kernels of the time-parallel scan (emitSelectiveScanChunked).
 struct ScanChunkedKernels {
@@ -92,7 +94,8 @@ Status launchCausalConv1dStep(Device &dev, CUfunction f,
 Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
                   const void *x, long long ldx, const void *w,
                   const float *bias, const float *normWeight, float eps,
-                  float *y, long long ldy, int batch, int rows, int k);
+                  float *y, long long ldy, int batch, int rows, int k,
+                  Device::Order order = Device::Order::Serial);
 
 /// Grid size of the conv step + split-K linear: its partial products take
 /// blocks x batch x desc.rows floats.
@@ -100,11 +103,10 @@ int convStepLinearBlocks(const cg::CausalConv1dStepLinearDesc &desc, int dim);
 /// Conv step (t as for launchCausalConv1dStep, token-major rows) fused with
 /// y[b] = W . out[b] (W [desc.rows, dim]); `counter` is a zeroed device word
 /// the kernel leaves zeroed.
-Status launchCausalConv1dStepLinear(Device &dev, CUfunction f,
-                                    const cg::CausalConv1dStepLinearDesc &desc,
-                                    const ConvTensors &t, const void *w,
-                                    float *partial, unsigned *counter, float *y,
-                                    long long ldy);
+Status launchCausalConv1dStepLinear(
+    Device &dev, CUfunction f, const cg::CausalConv1dStepLinearDesc &desc,
+    const ConvTensors &t, const void *w, float *partial, unsigned *counter,
+    float *y, long long ldy, Device::Order order = Device::Order::Serial);
 
 Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,
                      void *hidden, long long ldHidden, const void *residual,

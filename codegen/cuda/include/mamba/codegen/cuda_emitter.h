@@ -46,9 +46,9 @@ struct Schedule {
   /// runs (the loads then hide behind the recurrence); false loads each
   /// chunk just before using it.
   bool prefetch = true;
-  /// Scan only: blocks per SM the compiler must leave registers for
+  /// Scan and GEMV: blocks per SM the compiler must leave registers for
   /// (__launch_bounds__' second argument; 0 = no bound). Registers, not
-  /// shared memory, are what limit the scan's occupancy.
+  /// shared memory, are what limit their occupancy.
   int minBlocksPerSM = 0;
   /// Scan, token-major layout only: each thread loads its channel's u,
   /// delta and z and stores its y itself (consecutive threads, consecutive
