@@ -1,11 +1,11 @@
 // The decode step's weight-streaming kernels alone, over their schedules:
-// the batch-1 GEMVs (in_proj with its input rmsnorm, out_proj with the
-// residual add, lm_head) and the conv step + x_proj, at the Mamba-1 130m and
-// 1.4b shapes with BF16 weights. Each launch reads another copy of the
-// weights (copies totalling over 4x the L2), so the figures are DRAM
-// figures; back-to-back launches, so each includes the gap between kernels.
-// Prints microseconds per launch and GB/s against the device-to-device copy
-// bandwidth measured in the same run. Usage: cuda_decode_kernels_bench.
+// the GEMVs at batch 1 and 4 (in_proj with its input rmsnorm, out_proj with
+// the residual add, lm_head) and the batch-1 conv step + x_proj, at the
+// Mamba-1 130m and 1.4b shapes with BF16 weights. Each launch reads another
+// copy of the weights (copies totalling over 4x the L2), so the figures are
+// DRAM figures; back-to-back launches, so each includes the gap between
+// kernels. Prints microseconds per launch and GB/s against the device-to-device
+// copy bandwidth measured in the same run. Usage: cuda_decode_kernels_bench.
 #include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_bench_util.h"
@@ -104,56 +104,60 @@ Status benchGemvs(cuda::Device &dev, const std::string &model, double copyGBs) {
       {"out_proj", d, e, false, true},
       {"lm_head", static_cast<int>(c->vocabSize), d, true, false}};
   // threads, rows per warp, loads in flight, min blocks per SM.
-  const int schedules[][4] = {{256, 2, 4, 0}, {256, 1, 8, 0}, {256, 2, 4, 4},
-                              {256, 1, 4, 0}, {256, 1, 4, 4}, {128, 1, 8, 0},
-                              {128, 2, 4, 0}, {128, 1, 4, 8}, {512, 1, 4, 0},
-                              {256, 4, 2, 0}, {256, 2, 8, 0}, {256, 1, 2, 8}};
-  for (const GemvShape &s : shapes) {
-    std::vector<cg::Emitted> kernels;
-    std::vector<cg::GemvDesc> descs;
-    for (const auto &sc : schedules) {
-      cg::GemvDesc g;
-      g.name = "gemv_" + std::to_string(descs.size());
-      g.wType = cg::ElemType::BF16;
-      g.xType = s.accumulate ? cg::ElemType::BF16 : cg::ElemType::F32;
-      g.normInput = s.norm;
-      g.accumulate = s.accumulate;
-      g.schedule.threadsPerBlock = sc[0];
-      g.schedule.itemsPerThread = sc[1];
-      g.schedule.loadsInFlight = sc[2];
-      g.schedule.minBlocksPerSM = sc[3];
-      kernels.push_back(cg::emitGemv(g));
-      descs.push_back(g);
+  const int schedules[][4] = {
+      {256, 2, 4, 0}, {256, 1, 8, 0}, {256, 2, 4, 4}, {256, 1, 4, 0},
+      {256, 1, 4, 4}, {128, 1, 8, 0}, {128, 2, 4, 0}, {128, 1, 4, 8},
+      {512, 1, 4, 0}, {256, 4, 2, 0}, {256, 2, 8, 0}, {256, 1, 2, 8},
+      {256, 4, 4, 0}, {256, 8, 2, 0}, {128, 4, 2, 0}, {256, 8, 1, 0}};
+  for (int batch : {1, 4})
+    for (const GemvShape &s : shapes) {
+      std::vector<cg::Emitted> kernels;
+      std::vector<cg::GemvDesc> descs;
+      for (const auto &sc : schedules) {
+        cg::GemvDesc g;
+        g.name = "gemv_" + std::to_string(descs.size());
+        g.wType = cg::ElemType::BF16;
+        g.xType = s.accumulate ? cg::ElemType::BF16 : cg::ElemType::F32;
+        g.batch = batch;
+        g.normInput = s.norm;
+        g.accumulate = s.accumulate;
+        g.schedule.threadsPerBlock = sc[0];
+        g.schedule.itemsPerThread = sc[1];
+        g.schedule.loadsInFlight = sc[2];
+        g.schedule.minBlocksPerSM = sc[3];
+        kernels.push_back(cg::emitGemv(g));
+        descs.push_back(g);
+      }
+      Expected<std::unique_ptr<cuda::Module>> module = compile(dev, kernels);
+      if (!module.ok())
+        return module.status();
+      const size_t bytes = static_cast<size_t>(s.rows) * s.k * 2;
+      Expected<Buffers> b =
+          makeBuffers(dev, bytes, 4 * std::max(s.rows, s.k) * sizeof(float));
+      if (!b.ok())
+        return b.status();
+      for (const cg::GemvDesc &g : descs) {
+        Expected<CUfunction> f = (*module)->function(g.name);
+        if (!f.ok())
+          return f.status();
+        Expected<double> us = timeUs(dev, *b, [&](const void *w) {
+          return cuda::launchGemv(dev, *f, g, b->x.as<void>(), s.k, w, nullptr,
+                                  b->norm.as<float>(), 1e-5f, b->y.as<float>(),
+                                  s.rows, batch, s.rows, s.k);
+        });
+        if (!us.ok())
+          return us.status();
+        const double gbs = bytes / (*us * 1e-6) / 1e9;
+        std::printf(
+            "| %s | %d | %s %d x %d | gemv %d threads, %d rows/warp, "
+            "%d loads, min blocks %d | %.2f us | %.0f GB/s | %.0f%% |\n",
+            model.c_str(), batch, s.what, s.rows, s.k,
+            g.schedule.threadsPerBlock, g.schedule.itemsPerThread,
+            g.schedule.loadsInFlight, g.schedule.minBlocksPerSM, *us, gbs,
+            100 * gbs / copyGBs);
+        std::fflush(stdout);
+      }
     }
-    Expected<std::unique_ptr<cuda::Module>> module = compile(dev, kernels);
-    if (!module.ok())
-      return module.status();
-    const size_t bytes = static_cast<size_t>(s.rows) * s.k * 2;
-    Expected<Buffers> b =
-        makeBuffers(dev, bytes, std::max(s.rows, s.k) * sizeof(float));
-    if (!b.ok())
-      return b.status();
-    for (const cg::GemvDesc &g : descs) {
-      Expected<CUfunction> f = (*module)->function(g.name);
-      if (!f.ok())
-        return f.status();
-      Expected<double> us = timeUs(dev, *b, [&](const void *w) {
-        return cuda::launchGemv(dev, *f, g, b->x.as<void>(), s.k, w, nullptr,
-                                b->norm.as<float>(), 1e-5f, b->y.as<float>(),
-                                s.rows, 1, s.rows, s.k);
-      });
-      if (!us.ok())
-        return us.status();
-      const double gbs = bytes / (*us * 1e-6) / 1e9;
-      std::printf("| %s | %s %d x %d | gemv %d threads, %d rows/warp, %d "
-                  "loads, min blocks %d | %.2f us | %.0f GB/s | %.0f%% |\n",
-                  model.c_str(), s.what, s.rows, s.k,
-                  g.schedule.threadsPerBlock, g.schedule.itemsPerThread,
-                  g.schedule.loadsInFlight, g.schedule.minBlocksPerSM, *us, gbs,
-                  100 * gbs / copyGBs);
-      std::fflush(stdout);
-    }
-  }
   return Status::success();
 }
 
@@ -216,8 +220,9 @@ Status benchConvLinear(cuda::Device &dev, const std::string &model,
     if (!us.ok())
       return us.status();
     const double gbs = bytes / (*us * 1e-6) / 1e9;
-    std::printf("| %s | conv step + x_proj %d x %d | %d threads, %d channels "
-                "per block (%d blocks) | %.2f us | %.0f GB/s | %.0f%% |\n",
+    std::printf("| %s | 1 | conv step + x_proj %d x %d | %d threads, %d "
+                "channels per block (%d blocks) | %.2f us | %.0f GB/s | %.0f%% "
+                "|\n",
                 model.c_str(), rows, e, dsc.schedule.threadsPerBlock,
                 dsc.schedule.kSlice, cuda::convStepLinearBlocks(dsc, e), *us,
                 gbs, 100 * gbs / copyGBs);
@@ -236,8 +241,9 @@ int main() {
   if (!copy.ok())
     return fail(copy.status());
   std::printf("device: %s; device-to-device copy %.0f GB/s (read + write); "
-              "weights BF16, batch 1\n\n| shape | kernel | schedule | per "
-              "launch | weight GB/s | of copy |\n|---|---|---|---|---|---|\n",
+              "weights BF16\n\n| shape | batch | kernel | schedule | per "
+              "launch | weight GB/s | of copy |\n|---|---|---|---|---|---|---|"
+              "\n",
               (*dev)->name().c_str(), *copy);
   for (const char *model : {"130m", "1.4b"}) {
     Status s = benchGemvs(**dev, model, *copy);

@@ -43,16 +43,18 @@ size_t gemvBucket(int64_t batch) {
   return i;
 }
 
-/// 8 warps of 2 rows; fewer weight loads in flight for the larger batch
-/// tiles, which hold more accumulators. Batch 1: 4 rows of 2 loads, the
-/// fastest in_proj and lm_head of cuda_decode_kernels_bench (H100, 1.4b
+/// 8 warps of 4 rows with 2 loads in flight up to batch 4, the fastest
+/// in_proj and lm_head of cuda_decode_kernels_bench at batch 1 (H100, 1.4b
 /// in_proj 18.5 -> 15.7 us, lm_head 73.1 -> 71.5 us; 130m within noise:
-/// its GEMVs are latency-bound).
+/// its GEMVs are latency-bound) and at batch 4, where more rows per warp
+/// also share each activation load among more weights (1.4b in_proj 27.4
+/// -> 19.4 us, lm_head 100 -> 82 us). Batch 16 (16 accumulators per row)
+/// keeps 2 rows.
 cg::Schedule gemvSchedule(int batch) {
   cg::Schedule s;
   s.threadsPerBlock = 256;
-  s.itemsPerThread = batch == 1 ? 4 : 2;
-  s.loadsInFlight = batch == 1 ? 2 : batch <= 4 ? 4 : 2;
+  s.itemsPerThread = batch <= 4 ? 4 : 2;
+  s.loadsInFlight = 2;
   return s;
 }
 
@@ -123,12 +125,13 @@ struct ModelKernelDescs {
       // out_proj has d_model rows, a quarter of in_proj's: one row per warp
       // and more loads in flight (2 rows per warp left ~8 warps per SM; ncu,
       // 1.4b batch 1: ~35% of DRAM bandwidth). cuda_decode_bench, H100:
-      // fused batch 16 +16% at 130m and 1.4b; batch 1 within noise. At
-      // batch 1, 4 loads with registers for 4 blocks per SM
-      // (cuda_decode_kernels_bench, 1.4b: 10.5 -> 9.8 us).
+      // fused batch 16 +16% at 130m and 1.4b; batch 1 within noise. Up to
+      // batch 4, 4 loads with registers for 4 blocks per SM
+      // (cuda_decode_kernels_bench, 1.4b: batch 1 10.5 -> 9.8 us, batch 4
+      // 22.6 -> 20.6 us; 4 rows per warp, as for in_proj, 26.6 us).
       out.schedule.itemsPerThread = 1;
-      out.schedule.loadsInFlight = b == 1 ? 4 : b <= 4 ? 8 : 4;
-      out.schedule.minBlocksPerSM = b == 1 ? 4 : 0;
+      out.schedule.loadsInFlight = 4;
+      out.schedule.minBlocksPerSM = b <= 4 ? 4 : 0;
       gemvIn.push_back(in);
       gemvOut.push_back(out);
       gemvHead.push_back(head);
