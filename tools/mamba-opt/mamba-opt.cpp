@@ -33,6 +33,8 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/WithColor.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -73,7 +75,25 @@ int main(int argc, char **argv) {
         << llvm::toString(std::move(e)) << "\n";
     return 1;
   }
-  return mlir::asMainReturnCode(mlir::MlirOptMain(
-      static_cast<int>(args.size()), args.data(),
-      "mamba-opt: optimizer driver for the ssm dialect\n", registry));
+  const int count = static_cast<int>(args.size());
+  auto [input, output] = mlir::registerAndParseCLIOptions(
+      count, args.data(), "mamba-opt: optimizer driver for the ssm dialect\n",
+      registry);
+  // MlirOptMain would report an unreadable input without the tool's name.
+  if (input != "-") {
+    int fd = -1;
+    std::error_code ec = llvm::sys::fs::openFileForRead(input, fd);
+    if (!ec && llvm::sys::fs::is_directory(input))
+      ec = std::make_error_code(std::errc::is_a_directory);
+    if (fd >= 0)
+      llvm::sys::Process::SafelyCloseFileDescriptor(fd);
+    if (ec) {
+      llvm::WithColor::error(llvm::errs(), "mamba-opt")
+          << "cannot open input file '" << input << "': " << ec.message()
+          << "\n";
+      return 1;
+    }
+  }
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(count, args.data(), input, output, registry));
 }

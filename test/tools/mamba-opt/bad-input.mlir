@@ -12,5 +12,5 @@
 // MALFORMED: malformed.mlir:{{[0-9]+}}:{{[0-9]+}}: error: expected operation name in quotes
 // UNKNOWN: unknown-op.mlir:3:8: error: custom op 'ssm.fly' is unknown
 // TYPES: wrong-types.mlir:4:12: error: 'ssm.selective_scan' op expected 'B' to have shape [batch, d_state, seqlen] = [2, 16, 64], got [2, 8, 64]
-// MISSING: cannot open input file '{{.*}}does-not-exist.mlir'
+// MISSING: mamba-opt: error: cannot open input file '{{.*}}does-not-exist.mlir'
 // FLAG: Unknown command line argument '--no-such-flag'
