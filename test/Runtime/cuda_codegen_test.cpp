@@ -290,8 +290,8 @@ TEST(CudaCodegen, DecodeKernelsWaitForTheirInputsAfterLoadingWeights) {
             stepWait);
   EXPECT_GT(step.find("delta[b * delta_sb"), stepWait);
 
-  // Hopper code (griddepcontrol) assembles: NVRTC runs
-  // ptxas for a real architecture, with no GPU.
+  // The Hopper code (griddepcontrol) assembles: for a real architecture
+  // NVRTC runs ptxas, with no GPU.
   s.schedule = {128, 4, 64};
   Expected<std::string> cubin = cuda::compileCuda(
       cg::emitModule({gemv, conv, cg::emitSelectiveScanStep(s).source}),
