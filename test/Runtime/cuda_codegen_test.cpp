@@ -217,6 +217,17 @@ TEST(CudaCodegen, DecodeKernelsSayWhatTheyFuse) {
   EXPECT_NE(cg::emitGemv(g).error.find("loadsInFlight must be in [1, 8]"),
             std::string::npos);
   g.schedule.loadsInFlight = 2;
+  g.schedule.minBlocksPerSM = 33;
+  EXPECT_NE(cg::emitGemv(g).error.find(
+                "gemv_in: minBlocksPerSM must be in [0, 32], got 33"),
+            std::string::npos);
+  g.schedule.minBlocksPerSM = 4;
+  e = cg::emitGemv(g);
+  EXPECT_NE(e.source.find("__launch_bounds__(128, 4)\ngemv_in("),
+            std::string::npos)
+      << e.source;
+  EXPECT_NE(e.source.find("registers for 4 blocks per SM."), std::string::npos);
+  g.schedule.minBlocksPerSM = 0;
   g.batch = 65;
   EXPECT_NE(cg::emitGemv(g).error.find("batch must be in [1, 64]"),
             std::string::npos);

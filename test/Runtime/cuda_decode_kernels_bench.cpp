@@ -2,7 +2,7 @@
 // the GEMVs at batch 1 and 4 (in_proj with its input rmsnorm, out_proj with
 // the residual add, lm_head) and the batch-1 conv step + x_proj, at the
 // Mamba-1 130m and 1.4b shapes with BF16 weights. Each launch reads another
-// copy of the weights (copies totalling over 4x the L2), so the figures are
+// copy of the weights (together over 200 MB, 4x an H100's L2), so they are
 // DRAM figures; back-to-back launches, so each includes the gap between
 // kernels. Prints microseconds per launch and GB/s against the device-to-device
 // copy bandwidth measured in the same run. Usage: cuda_decode_kernels_bench.
@@ -32,8 +32,8 @@ struct Buffers {
   cuda::DeviceBuffer x, y, norm, scratch, counter;
 };
 
-/// `copies` buffers of `bytes` (filled with a pattern: never time zeros)
-/// plus activations; enough copies that together they exceed 4x the L2.
+/// Copies of a weight of `bytes` (filled with a pattern: never time zeros),
+/// together over 200 MB (4x an H100's L2), plus activations.
 Expected<Buffers> makeBuffers(cuda::Device &dev, size_t bytes,
                               size_t actBytes) {
   Buffers b;

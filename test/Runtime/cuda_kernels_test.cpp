@@ -152,6 +152,14 @@ TEST_P(CudaKernelsScan, MatchesCpu) {
   ASSERT_TRUE(cuda::launchSelectiveScan(*dev, test::fn(*module, desc.name),
                                         desc, t, p.step)
                   .ok());
+  if (!p.step) {
+    // The prefill kernels do not wait for the kernel before them.
+    Status early =
+        cuda::launchSelectiveScan(*dev, test::fn(*module, desc.name), desc, t,
+                                  false, cuda::Device::Order::Programmatic);
+    EXPECT_EQ(early.message(), desc.name + ": only the scan step waits for "
+                                           "the kernel before it");
+  }
 
   std::vector<float> y(B * L * E);
   if (bf16) {

@@ -242,5 +242,16 @@ std::string checkSchedule(const std::string &kernel, const Schedule &s) {
   return "";
 }
 
+std::string checkMinBlocks(const std::string &kernel, const Schedule &s) {
+  if (s.minBlocksPerSM < 0 || s.minBlocksPerSM > 32)
+    return kernel + ": minBlocksPerSM must be in [0, 32], got " +
+           std::to_string(s.minBlocksPerSM);
+  return "";
+}
+
+std::string minBlocksBound(const Schedule &s) {
+  return s.minBlocksPerSM > 0 ? ", " + std::to_string(s.minBlocksPerSM) : "";
+}
+
 } // namespace detail
 } // namespace mamba::codegen::cuda

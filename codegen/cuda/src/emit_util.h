@@ -26,6 +26,11 @@ bool isIdentifier(const std::string &name);
 /// Empty if `s` is usable by a kernel whose block reduces over warps.
 std::string checkSchedule(const std::string &kernel, const Schedule &s);
 
+/// Empty if s.minBlocksPerSM is in [0, 32].
+std::string checkMinBlocks(const std::string &kernel, const Schedule &s);
+/// `__launch_bounds__`' second argument (", N"), empty without a bound.
+std::string minBlocksBound(const Schedule &s);
+
 } // namespace mamba::codegen::cuda::detail
 
 #endif // MAMBA_CODEGEN_CUDA_EMIT_UTIL_H

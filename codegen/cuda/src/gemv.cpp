@@ -22,7 +22,7 @@ std::string checkGemvSchedule(const std::string &name, const Schedule &s) {
   if (s.loadsInFlight < 1 || s.loadsInFlight > 8)
     return name + ": loadsInFlight must be in [1, 8], got " +
            std::to_string(s.loadsInFlight);
-  return "";
+  return detail::checkMinBlocks(name, s);
 }
 
 } // namespace
@@ -52,9 +52,7 @@ Emitted emitGemv(const GemvDesc &d) {
                                     std::to_string(s.minBlocksPerSM) +
                                     " blocks per SM"
                               : ""},
-            {"MINBLOCKS", s.minBlocksPerSM > 0
-                              ? ", " + std::to_string(s.minBlocksPerSM)
-                              : ""},
+            {"MINBLOCKS", detail::minBlocksBound(s)},
             {"BATCH", std::to_string(d.batch)},
             {"XT", cType(d.xType)},
             {"WT", cType(d.wType)},

@@ -37,9 +37,8 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
   if (!(d.schedule.fmaExpFraction >= 0.0 && d.schedule.fmaExpFraction <= 1.0))
     return d.name + ": fmaExpFraction must be in [0, 1], got " +
            std::to_string(d.schedule.fmaExpFraction);
-  if (d.schedule.minBlocksPerSM < 0 || d.schedule.minBlocksPerSM > 32)
-    return d.name + ": minBlocksPerSM must be in [0, 32], got " +
-           std::to_string(d.schedule.minBlocksPerSM);
+  if (std::string e = detail::checkMinBlocks(d.name, d.schedule); !e.empty())
+    return e;
   if (d.dtRank < 0 || d.dtRank > 1024)
     return d.name + ": dtRank must be in [0, 1024], got " +
            std::to_string(d.dtRank);
@@ -142,25 +141,22 @@ std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
   const int items = d.schedule.itemsPerThread;
   const int poly =
       static_cast<int>(std::lround(d.schedule.fmaExpFraction * items));
-  vars.insert(
-      vars.end(),
-      {{"NAME", d.name},
-       {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
-       {"UT", cType(d.uType)},
-       {"DT", cType(d.deltaType)},
-       {"ZT", cType(d.zType)},
-       {"BCT", cType(d.bcType)},
-       {"YT", cType(d.yType)},
-       {"N", std::to_string(d.dState)},
-       {"ITEMS", std::to_string(items)},
-       {"LANES", std::to_string(d.dState / items)},
-       {"CPB", std::to_string(d.channelsPerBlock())},
-       {"CHUNK", std::to_string(d.schedule.chunkLen)},
-       {"POLYEXP", std::to_string(poly)},
-       {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"},
-       {"MINBLOCKS", d.schedule.minBlocksPerSM > 0
-                         ? ", " + std::to_string(d.schedule.minBlocksPerSM)
-                         : ""}});
+  vars.insert(vars.end(),
+              {{"NAME", d.name},
+               {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
+               {"UT", cType(d.uType)},
+               {"DT", cType(d.deltaType)},
+               {"ZT", cType(d.zType)},
+               {"BCT", cType(d.bcType)},
+               {"YT", cType(d.yType)},
+               {"N", std::to_string(d.dState)},
+               {"ITEMS", std::to_string(items)},
+               {"LANES", std::to_string(d.dState / items)},
+               {"CPB", std::to_string(d.channelsPerBlock())},
+               {"CHUNK", std::to_string(d.schedule.chunkLen)},
+               {"POLYEXP", std::to_string(poly)},
+               {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"},
+               {"MINBLOCKS", detail::minBlocksBound(d.schedule)}});
   return subst(R"(  constexpr int kPolyExp = $POLYEXP;
   const int b = $BATCH;
   const int local = threadIdx.x / kLanes;
