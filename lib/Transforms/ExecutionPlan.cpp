@@ -145,7 +145,7 @@ LogicalResult FunctionPlanner::defineState(Operation *op, Value v,
                                 "--ssm-specialize-decode)";
   if (failed(use(op, "state", stateArg)))
     return failure();
-  tensors_[v] = tensors_[stateArg];
+  alias(v, tensors_[stateArg]);
   return success();
 }
 
@@ -315,7 +315,8 @@ LogicalResult FunctionPlanner::genericScan(ScanOp scan) {
                                  "state argument of the function";
   if (failed(use(scan, "init", scan.getInit())))
     return failure();
-  const Tensor &state = tensors_[scan.getInit()];
+  // A copy: define() below inserts into tensors_, which may move entries.
+  const Tensor state = tensors_[scan.getInit()];
   for (unsigned d = 0; d < scan.getStateRank(); ++d)
     if (!known[d]) {
       extent[d] = state.view.shape[d];
@@ -409,7 +410,7 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         FailureOr<Tensor *> t = lookup(op, c.getSource());
         if (failed(t))
           return failure();
-        tensors_[c.getResult()] = **t;
+        alias(c.getResult(), **t);
         return success();
       })
       .Case([&](linalg::TransposeOp t) -> LogicalResult {
@@ -501,7 +502,7 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         FailureOr<Tensor *> in = lookup(op, g.getInput());
         if (failed(in))
           return failure();
-        tensors_[g.getResult()] = **in;
+        alias(g.getResult(), **in);
         return success();
       })
       .Case([&](EmbeddingOp e) -> LogicalResult {

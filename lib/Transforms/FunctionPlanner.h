@@ -86,6 +86,10 @@ private:
   void define(StringRef name, Value v, std::vector<Expr> shape,
               ArrayRef<int64_t> order);
   void defineLike(StringRef name, Value v, const Tensor &like);
+  /// `v` names the storage `t` describes (a view of another value's, or
+  /// the same). `t` is taken by value: inserting `v` may grow tensors_
+  /// and move the entry a caller's `t` was read from.
+  void alias(Value v, Tensor t) { tensors_[v] = std::move(t); }
   /// `v` is the in-place update of the state `stateArg` (a use).
   LogicalResult defineState(Operation *op, Value v, Value stateArg);
 
