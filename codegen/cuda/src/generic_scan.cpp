@@ -16,40 +16,6 @@ using detail::cType;
 using detail::subst;
 using detail::Vars;
 
-const char *scanExprOpName(ScanExprOp op) {
-  switch (op) {
-  case ScanExprOp::Arg:
-    return "arg";
-  case ScanExprOp::Constant:
-    return "constant";
-  case ScanExprOp::Add:
-    return "add";
-  case ScanExprOp::Sub:
-    return "sub";
-  case ScanExprOp::Mul:
-    return "mul";
-  case ScanExprOp::Div:
-    return "div";
-  case ScanExprOp::Max:
-    return "max";
-  case ScanExprOp::Min:
-    return "min";
-  case ScanExprOp::Neg:
-    return "neg";
-  case ScanExprOp::Exp:
-    return "exp";
-  case ScanExprOp::Log:
-    return "log";
-  case ScanExprOp::Sqrt:
-    return "sqrt";
-  case ScanExprOp::Tanh:
-    return "tanh";
-  case ScanExprOp::Abs:
-    return "abs";
-  }
-  return "?";
-}
-
 GenericScanSchedule defaultGenericScanSchedule(long long slots) {
   GenericScanSchedule s;
   if (slots <= 1)

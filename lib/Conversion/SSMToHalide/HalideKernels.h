@@ -10,6 +10,7 @@
 #ifndef MAMBA_CONVERSION_SSMTOHALIDE_HALIDEKERNELS_H
 #define MAMBA_CONVERSION_SSMTOHALIDE_HALIDEKERNELS_H
 
+#include "mamba/codegen/scan_expr.h"
 #include "mamba/status.h"
 
 #include <cstdint>
@@ -39,31 +40,8 @@ struct HalideSchedule {
 
 enum class KernelKind { SelectiveScan, CausalConv1d, RMSNorm, Gate, Scan };
 
-/// The expression language of a generic scan's regions: one node per SSA
-/// value, operands refer to earlier nodes by index.
-enum class ScanExprOp {
-  Arg,      // block argument `arg` (0: the state, i + 1: input i)
-  Constant, // `value`
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Max,
-  Min,
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Tanh,
-  Abs,
-};
-
-struct ScanExprNode {
-  ScanExprOp op = ScanExprOp::Constant;
-  int arg = 0;
-  float value = 0.0f;
-  int lhs = -1, rhs = -1;
-};
+using codegen::ScanExprNode;
+using codegen::ScanExprOp;
 
 /// A generic `ssm.scan`: iteration space (s_0 .. s_{R-1}, t); each input
 /// and y list, per tensor dimension, the iteration dimension it indexes

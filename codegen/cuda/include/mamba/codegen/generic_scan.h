@@ -4,41 +4,16 @@
 #define MAMBA_CODEGEN_GENERIC_SCAN_H
 
 #include "mamba/codegen/cuda_emitter.h"
+#include "mamba/codegen/scan_expr.h"
 
 #include <string>
 #include <vector>
 
 namespace mamba::codegen::cuda {
 
-/// Operations of a scan region, evaluated in F32.
-enum class ScanExprOp {
-  Arg,      // block argument `arg` (0: the state, i + 1: input i)
-  Constant, // `value`
-  Add,
-  Sub,
-  Mul,
-  Div,
-  Max,
-  Min,
-  Neg,
-  Exp,
-  Log,
-  Sqrt,
-  Tanh,
-  Abs,
-};
-
-/// "arg", "constant", "add", ... (the names errors use).
-const char *scanExprOpName(ScanExprOp op);
-
-/// One value of a region: an argument, a constant or an op of earlier nodes
-/// (`lhs`, and `rhs` for the binary ops).
-struct ScanExprNode {
-  ScanExprOp op = ScanExprOp::Constant;
-  int arg = 0;
-  float value = 0.0f;
-  int lhs = -1, rhs = -1;
-};
+using codegen::ScanExprNode;
+using codegen::ScanExprOp;
+using codegen::scanExprOpName;
 
 /// Launch shape: each kept point of y (a point of the state dimensions y
 /// keeps) is owned by `lanes` consecutive threads of one warp, each holding
