@@ -4,10 +4,7 @@
 #include "../../runtime/src/cpu/kernels.h"
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_test_util.h"
-#include "mamba/dtype.h"
 #include "test_util.h"
-
-#include <random>
 
 namespace mamba {
 namespace {
@@ -16,28 +13,16 @@ namespace cg = codegen::cuda;
 using test::fromDevice;
 using test::maxAbs;
 using test::maxAbsDiff;
+using test::randomVector;
+using test::roundToBf16;
 using test::toDevice;
-
-std::vector<float> randomVector(size_t n, float lo, float hi, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
 
 /// Uploads `v` as `type`, rounding it in place to what the device sees.
 cuda::DeviceBuffer upload(cuda::Device &dev, std::vector<float> &v,
                           cg::ElemType type) {
   if (type == cg::ElemType::F32)
     return toDevice(dev, v);
-  std::vector<uint16_t> bits(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    bits[i] = floatToBf16(v[i]);
-    v[i] = bf16ToFloat(bits[i]);
-  }
-  return toDevice(dev, bits);
+  return toDevice(dev, roundToBf16(v));
 }
 
 struct GemvCase {

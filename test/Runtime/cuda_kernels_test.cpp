@@ -8,7 +8,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <random>
 
 namespace mamba {
 namespace {
@@ -17,26 +16,9 @@ namespace cg = codegen::cuda;
 using test::fromDevice;
 using test::maxAbs;
 using test::maxAbsDiff;
+using test::randomVector;
+using test::roundToBf16;
 using test::toDevice;
-
-std::vector<float> randomVector(size_t n, float lo, float hi, uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
-  return v;
-}
-
-/// Rounds to BF16 in place and returns the bits.
-std::vector<uint16_t> roundToBf16(std::vector<float> &v) {
-  std::vector<uint16_t> bits(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    bits[i] = floatToBf16(v[i]);
-    v[i] = bf16ToFloat(bits[i]);
-  }
-  return bits;
-}
 
 /// [B, L, C] -> [B, C, L].
 std::vector<float> toChannelMajor(const std::vector<float> &v, int64_t b,

@@ -6,9 +6,11 @@
 #include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/device.h"
 #include "mamba/codegen/cuda_emitter.h"
+#include "mamba/dtype.h"
 
 #include <gtest/gtest.h>
 #include <memory>
+#include <random>
 #include <vector>
 
 namespace mamba::test {
@@ -68,6 +70,27 @@ std::vector<T> fromDevice(cuda::Device &dev, const cuda::DeviceBuffer &b) {
   Status s = dev.download(v.data(), b.ptr(), b.bytes());
   EXPECT_TRUE(s.ok()) << s.message();
   return v;
+}
+
+/// n values uniform in [lo, hi), the same for the same seed.
+inline std::vector<float> randomVector(size_t n, float lo, float hi,
+                                       uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<float> dist(lo, hi);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = dist(rng);
+  return v;
+}
+
+/// Rounds to BF16 in place (what the device will see) and returns the bits.
+inline std::vector<uint16_t> roundToBf16(std::vector<float> &v) {
+  std::vector<uint16_t> bits(v.size());
+  for (size_t i = 0; i < v.size(); ++i) {
+    bits[i] = floatToBf16(v[i]);
+    v[i] = bf16ToFloat(bits[i]);
+  }
+  return bits;
 }
 
 } // namespace mamba::test
