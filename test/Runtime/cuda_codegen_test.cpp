@@ -190,6 +190,198 @@ TEST(CudaCodegen, ConvStepLinearAndScanStepDtProjGridCompile) {
       }
 }
 
+TEST(CudaCodegen, ScanStepLinearGridCompiles) {
+  int count = 0;
+  for (ElemType t : kTypes)
+    for (int slice : {8, 16, 32, 64})
+      for (int batch : {1, 4, 16}) {
+        cg::SelectiveScanStepLinearDesc d;
+        d.scan.uType = d.scan.yType = t;
+        d.scan.dtRank = slice == 8 ? 5 : 48;
+        d.scan.dState = slice == 64 ? 8 : 16;
+        d.scan.schedule.itemsPerThread = slice == 64 ? 8 : 4;
+        d.wType = t;
+        d.rows = slice == 8 ? 13 : 768;
+        d.dim = slice == 8 ? 100 : 1536;
+        d.batch = batch;
+        d.hasBias = batch == 4;
+        d.schedule.threadsPerBlock = slice == 64 ? 512 : 256;
+        d.schedule.kSlice = t == ElemType::F32 ? slice / 2 : slice;
+        d.schedule.loadsInFlight = slice == 16 ? 3 : 8;
+        if (slice == 8 && t != ElemType::F32)
+          continue; // less than one 16-byte piece per row
+        expectCompiles({cg::emitSelectiveScanStepLinear(d)},
+                       std::string("scan step + linear ") + elemTypeName(t) +
+                           " slice " + std::to_string(d.schedule.kSlice) +
+                           " batch " + std::to_string(batch));
+        ++count;
+      }
+  EXPECT_EQ(count, 3 * 4 * 3 - 2 * 3);
+}
+
+TEST(CudaCodegen, GemvConvStepLinearGridCompiles) {
+  int count = 0;
+  for (ElemType t : kTypes)
+    for (int batch : {1, 4, 16})
+      for (int dim : {100, 1536}) {
+        cg::GemvConvStepLinearDesc d;
+        d.gemv.wType = t;
+        d.gemv.batch = batch;
+        d.gemv.normInput = true;
+        d.gemv.hasBias = dim == 100;
+        d.gemv.schedule.threadsPerBlock = 256;
+        d.gemv.schedule.itemsPerThread = batch <= 4 ? 4 : 2;
+        d.conv.outType = t;
+        d.conv.width = dim == 100 ? 3 : 4;
+        d.conv.hasBias = dim != 100;
+        d.wType = t;
+        d.rows = dim == 100 ? 7 : 80;
+        d.dim = dim;
+        expectCompiles({cg::emitGemvConvStepLinear(d)},
+                       std::string("gemv + conv step + linear ") +
+                           elemTypeName(t) + " batch " + std::to_string(batch) +
+                           " dim " + std::to_string(dim));
+        ++count;
+      }
+  EXPECT_EQ(count, 3 * 3 * 2);
+}
+
+TEST(CudaCodegen, GemvConvStepLinearSaysWhatItFusesAndChecksItsSchedule) {
+  cg::GemvConvStepLinearDesc d;
+  d.name = "in_conv";
+  d.gemv.wType = ElemType::BF16;
+  d.gemv.normInput = true;
+  d.gemv.schedule.threadsPerBlock = 256;
+  d.gemv.schedule.itemsPerThread = 4;
+  d.conv.outType = ElemType::BF16;
+  d.wType = ElemType::BF16;
+  d.rows = 80;
+  d.dim = 1536;
+  cg::Emitted e = cg::emitGemvConvStepLinear(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  EXPECT_NE(e.source.find("// ssm.linear, decode GEMV (fused: input rmsnorm)"),
+            std::string::npos)
+      << e.source;
+  EXPECT_NE(e.source.find("// Fused: rows below kDim (x) then go through "
+                          "ssm.causal_conv1d\n  // activation = silu"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("(W bf16 [80, 1536]) is added into y2"),
+            std::string::npos);
+  EXPECT_NE(e.source.find("atomicAdd(&y2[b * ld_y2 + row], sum);"),
+            std::string::npos);
+  // No early return of warps past the last row: the epilogue has barriers.
+  EXPECT_EQ(e.source.find("if (row0 >= rows)\n    return;"), std::string::npos);
+  EXPECT_NE(cg::emitGemv(d.gemv).source.find("if (row0 >= rows)\n    return;"),
+            std::string::npos);
+  // Only weights before the wait; the conv state after it.
+  const size_t wait = e.source.find("mamba_grid_wait();");
+  ASSERT_NE(wait, std::string::npos);
+  EXPECT_LT(e.source.find("w2v[p] = ch0 < kDim ? load_w2(p)"), wait);
+  EXPECT_GT(e.source.find("float *st = conv_state + "), wait);
+  EXPECT_GT(e.source.find("mamba_to_float(x[b * ld_x + i])"), wait);
+
+  auto error = [&](auto mutate) {
+    cg::GemvConvStepLinearDesc bad = d;
+    mutate(bad);
+    return cg::emitGemvConvStepLinear(bad).error;
+  };
+  EXPECT_NE(error([](auto &b) { b.gemv.schedule.itemsPerThread = 3; })
+                .find("in_conv: the GEMV's rows per block (24, the linear's K "
+                      "slice) must be 8 x a power of two <= 32"),
+            std::string::npos);
+  EXPECT_NE(
+      error([](auto &b) { b.gemv.accumulate = true; }).find("no residual add"),
+      std::string::npos);
+  EXPECT_NE(error([](auto &b) {
+              b.conv.hasState = false;
+            }).find("needs the conv state"),
+            std::string::npos);
+  EXPECT_NE(error([](auto &b) {
+              b.gemv.batch = 17;
+            }).find("batch must be in [1, 16], got 17"),
+            std::string::npos);
+  EXPECT_NE(error([](auto &b) {
+              b.rows = 0;
+            }).find("rows and dim must be >= 1, got 0 and 1536"),
+            std::string::npos);
+
+  Expected<std::string> cubin =
+      cuda::compileCuda(cg::emitModule({e.source}), "in_conv_sm90.cu", "sm_90");
+  ASSERT_TRUE(cubin.ok()) << cubin.status().message();
+}
+
+TEST(CudaCodegen, ScanStepLinearSaysWhatItFusesAndChecksItsSchedule) {
+  cg::SelectiveScanStepLinearDesc d;
+  d.name = "scan_out";
+  d.scan.dtRank = 48;
+  d.wType = ElemType::BF16;
+  d.rows = 768;
+  d.dim = 1536;
+  d.batch = 4;
+  d.hasBias = true;
+  d.schedule.threadsPerBlock = 256;
+  d.schedule.kSlice = 16;
+  d.schedule.loadsInFlight = 2;
+  cg::Emitted e = cg::emitSelectiveScanStepLinear(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  EXPECT_NE(e.source.find("(decode step, dt_proj of rank 48 fused, then the "
+                          "ssm.linear of its output)"),
+            std::string::npos)
+      << e.source;
+  EXPECT_NE(e.source.find("// The linear: W bf16 [768, 1536], its bias and "
+                          "the residual add y[b] +="),
+            std::string::npos);
+  EXPECT_NE(e.source.find("Schedule: 256 threads, 16 channels\n// per block "
+                          "(the linear's K slice), 2 row passes of weights in "
+                          "flight."),
+            std::string::npos);
+  EXPECT_NE(e.source.find("mamba_red_add4(out, "), std::string::npos);
+  EXPECT_NE(e.source.find("sum[r][b] += row0 + r < kRows ? bias[row0 + r]"),
+            std::string::npos);
+  // Only weights before the wait; the state and x_proj's output after it.
+  const size_t wait = e.source.find("mamba_grid_wait();");
+  ASSERT_NE(wait, std::string::npos);
+  EXPECT_LT(e.source.find("  load_w(0);"), wait);
+  EXPECT_LT(e.source.find("dtw[i] = reinterpret_cast<const mamba_f4 *>(wrow)"),
+            wait);
+  EXPECT_GT(e.source.find("h[i] = act ? state[sbase + n0 + i]"), wait);
+  EXPECT_GT(e.source.find("delta[b * dbc_sb + r + j]"), wait);
+
+  auto error = [&](auto mutate) {
+    cg::SelectiveScanStepLinearDesc bad = d;
+    mutate(bad);
+    return cg::emitSelectiveScanStepLinear(bad).error;
+  };
+  EXPECT_NE(error([](auto &b) {
+              b.schedule.kSlice = 24;
+            }).find("scan_out: kSlice (24) must be 8 x a power of two <= 32"),
+            std::string::npos);
+  EXPECT_NE(error([](auto &b) { b.schedule.threadsPerBlock = 96; })
+                .find("threadsPerBlock (96) must be a multiple of kSlice x "
+                      "the lanes of a channel (64)"),
+            std::string::npos);
+  EXPECT_NE(
+      error([](auto &b) { b.scan.dtRank = 0; }).find("must fold dt_proj in"),
+      std::string::npos);
+  EXPECT_NE(error([](auto &b) {
+              b.batch = 17;
+            }).find("batch in [1, 16], got 768, 1536 and 17"),
+            std::string::npos);
+  EXPECT_NE(error([](auto &b) {
+              b.schedule.loadsInFlight = 9;
+            }).find("loadsInFlight must be in [1, 8], got 9"),
+            std::string::npos);
+  EXPECT_NE(error([](auto &b) { b.name = "2x"; }).find("not an identifier"),
+            std::string::npos);
+
+  // The vector reduction (sm_90) assembles: ptxas runs for a real
+  // architecture, with no GPU.
+  Expected<std::string> cubin = cuda::compileCuda(cg::emitModule({e.source}),
+                                                  "scan_out_sm90.cu", "sm_90");
+  ASSERT_TRUE(cubin.ok()) << cubin.status().message();
+  EXPECT_FALSE(cubin->empty());
+}
+
 TEST(CudaCodegen, DecodeKernelsSayWhatTheyFuse) {
   cg::GemvDesc g;
   g.name = "gemv_in";
@@ -295,7 +487,7 @@ TEST(CudaCodegen, DecodeKernelsWaitForTheirInputsAfterLoadingWeights) {
   const std::string step = cg::emitSelectiveScanStep(s).source;
   const size_t stepWait = step.find("mamba_grid_wait();");
   ASSERT_NE(stepWait, std::string::npos) << step;
-  EXPECT_LT(step.find("wv[i] = reinterpret_cast<const mamba_f4 *>(wrow)"),
+  EXPECT_LT(step.find("dtw[i] = reinterpret_cast<const mamba_f4 *>(wrow)"),
             stepWait);
   EXPECT_GT(step.find("h[i] = valid ? state[sbase + n0 + i] : 0.0f;"),
             stepWait);

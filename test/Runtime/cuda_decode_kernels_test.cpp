@@ -1,6 +1,8 @@
 // The fused decode-step kernels on the GPU against the CPU runtime's kernels
 // and host loops: the batch-1..B GEMV (rmsnorm, bias, residual add), the
-// conv step + split-K x_proj, and the scan step with dt_proj folded in.
+// conv step + split-K x_proj, the scan step with dt_proj folded in, and the
+// two-kernel layer: in_proj + conv step + split-K x_proj, and the scan step
+// + split-K out_proj.
 #include "../../runtime/src/cpu/kernels.h"
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_test_util.h"
@@ -23,6 +25,22 @@ cuda::DeviceBuffer upload(cuda::Device &dev, std::vector<float> &v,
   if (type == cg::ElemType::F32)
     return toDevice(dev, v);
   return toDevice(dev, roundToBf16(v));
+}
+
+/// y[b, r] = bias[r] + W[r] . x[b] for b < batch (W [rows, cols] row-major,
+/// x rows `ldx` apart), summed in double.
+std::vector<float> hostProduct(const std::vector<float> &w, int64_t rows,
+                               int64_t cols, const float *x, int64_t ldx,
+                               int64_t batch, const float *bias = nullptr) {
+  std::vector<float> y(batch * rows);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t r = 0; r < rows; ++r) {
+      double s = bias ? bias[r] : 0.0;
+      for (int64_t i = 0; i < cols; ++i)
+        s += static_cast<double>(w[r * cols + i]) * x[b * ldx + i];
+      y[b * rows + r] = static_cast<float>(s);
+    }
+  return y;
 }
 
 struct GemvCase {
@@ -48,16 +66,11 @@ TEST_P(CudaDecodeGemv, MatchesCpu) {
   std::vector<float> in = x;
   if (p.norm)
     cpu::rmsnorm(x.data(), K, normW.data(), 1e-5f, K, in.data(), K, 0, B);
-  std::vector<float> ref(B * R);
-  for (int b = 0; b < B; ++b)
-    for (int r = 0; r < R; ++r) {
-      double s = p.bias ? bias[r] : 0.0;
-      for (int i = 0; i < K; ++i)
-        s += static_cast<double>(w[static_cast<size_t>(r) * K + i]) *
-             in[b * K + i];
-      ref[b * R + r] =
-          static_cast<float>(s) + (p.accumulate ? y0[b * R + r] : 0);
-    }
+  std::vector<float> ref =
+      hostProduct(w, R, K, in.data(), K, B, p.bias ? bias.data() : nullptr);
+  if (p.accumulate)
+    for (int i = 0; i < B * R; ++i)
+      ref[i] += y0[i];
 
   cg::GemvDesc desc;
   desc.name = "gemv";
@@ -155,18 +168,13 @@ TEST_P(CudaDecodeConvLinear, MatchesCpu) {
   // Two steps: the second checks that the counter was rearmed.
   for (int step = 0; step < 2; ++step) {
     std::vector<float> x = randomVector(B * 2 * E, -2, 2, 20 + step);
-    std::vector<float> outRef(B * E), yRef(B * R);
+    std::vector<float> outRef(B * E);
     for (int64_t b = 0; b < B; ++b)
       cpu::causalConv1dSilu(x.data() + b * 2 * E, 2 * E, 1, wT.data(),
                             bias.data(), E, K, stateRef.data() + b * E * K,
                             outRef.data() + b * E, E, 0, E);
-    for (int64_t b = 0; b < B; ++b)
-      for (int64_t r = 0; r < R; ++r) {
-        double s = 0;
-        for (int64_t c = 0; c < E; ++c)
-          s += static_cast<double>(proj[r * E + c]) * outRef[b * E + c];
-        yRef[b * R + r] = static_cast<float>(s);
-      }
+    const std::vector<float> yRef =
+        hostProduct(proj, R, E, outRef.data(), E, B);
     cuda::DeviceBuffer xDev = toDevice(*dev, x);
     cuda::ConvTensors t{xDev.as<void>(),        wDev.as<float>(),
                         biasDev.as<float>(),    stateDev.as<float>(),
@@ -196,6 +204,208 @@ INSTANTIATE_TEST_SUITE_P(Types, CudaDecodeConvLinear,
                            return std::string(elemTypeName(info.param));
                          });
 
+struct GemvConvCase {
+  const char *name;
+  cg::ElemType w; ///< in_proj's, x_proj's and the conv output's type
+  int batch, bucket, dim;
+  bool bias;
+};
+
+class CudaDecodeGemvConvLinear : public ::testing::TestWithParam<GemvConvCase> {
+};
+
+TEST_P(CudaDecodeGemvConvLinear, MatchesCpu) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const GemvConvCase p = GetParam();
+  // in_proj [2 E, D] with rmsnorm; the conv and x_proj [R, E] take its
+  // first E rows. 8 warps x 4 rows = 32 rows per block: E = 100 puts x and z
+  // rows in one block and leaves the last block partly past the rows.
+  const int64_t B = p.batch, D = 64, E = p.dim, R = 21, K = 4;
+  std::vector<float> x = randomVector(B * D, -2, 2, 40);
+  std::vector<float> w = randomVector(2 * E * D, -1, 1, 41);
+  std::vector<float> inBias = randomVector(2 * E, -1, 1, 42);
+  std::vector<float> normW = randomVector(D, 0.5f, 1.5f, 43);
+  std::vector<float> convW = randomVector(E * K, -1, 1, 44);
+  std::vector<float> convBias = randomVector(E, -1, 1, 45);
+  std::vector<float> state = randomVector(B * E * K, -1, 1, 46);
+  std::vector<float> w2 = randomVector(R * E, -1, 1, 47);
+  cuda::DeviceBuffer wDev = upload(*dev, w, p.w), w2Dev = upload(*dev, w2, p.w);
+
+  std::vector<float> in(B * D), outRef(B * E);
+  std::vector<float> stateRef = state, convWT(K * E);
+  for (int64_t c = 0; c < E; ++c)
+    for (int64_t j = 0; j < K; ++j)
+      convWT[j * E + c] = convW[c * K + j];
+  cpu::rmsnorm(x.data(), D, normW.data(), 1e-5f, D, in.data(), D, 0, B);
+  const std::vector<float> xzRef = hostProduct(
+      w, 2 * E, D, in.data(), D, B, p.bias ? inBias.data() : nullptr);
+  for (int64_t b = 0; b < B; ++b)
+    cpu::causalConv1dSilu(xzRef.data() + b * 2 * E, 2 * E, 1, convWT.data(),
+                          convBias.data(), E, K, stateRef.data() + b * E * K,
+                          outRef.data() + b * E, E, 0, E);
+  // x_proj reads the conv output in F32; the stored u is rounded to BF16.
+  const std::vector<float> y2Ref = hostProduct(w2, R, E, outRef.data(), E, B);
+
+  cg::GemvConvStepLinearDesc desc;
+  desc.name = "gemv_conv_linear";
+  desc.gemv.wType = p.w;
+  desc.gemv.batch = p.bucket;
+  desc.gemv.normInput = true;
+  desc.gemv.hasBias = p.bias;
+  desc.gemv.schedule.threadsPerBlock = 256;
+  desc.gemv.schedule.itemsPerThread = 4;
+  desc.conv.outType = p.w;
+  desc.conv.width = K;
+  desc.wType = p.w;
+  desc.rows = R;
+  desc.dim = E;
+  auto module = test::compileModule(*dev, {cg::emitGemvConvStepLinear(desc)});
+  ASSERT_TRUE(module);
+  cuda::DeviceBuffer xDev = toDevice(*dev, x), biasDev = toDevice(*dev, inBias),
+                     normDev = toDevice(*dev, normW),
+                     convWDev = toDevice(*dev, convW),
+                     convBiasDev = toDevice(*dev, convBias),
+                     stateDev = toDevice(*dev, state),
+                     y2Dev = toDevice(*dev, std::vector<float>(B * R, 0.0f));
+  auto xzDev = dev->alloc(B * 2 * E * 4, "xz");
+  auto outDev = dev->alloc(B * E * 4, "out");
+  ASSERT_TRUE(xzDev.ok() && outDev.ok());
+  const cuda::GemvTensors g{
+      xDev.as<void>(),     D,
+      wDev.as<void>(),     p.bias ? biasDev.as<float>() : nullptr,
+      normDev.as<float>(), 1e-5f,
+      xzDev->as<float>(),  2 * E,
+      static_cast<int>(B), static_cast<int>(2 * E),
+      static_cast<int>(D)};
+  cuda::ConvTensors conv{nullptr,
+                         convWDev.as<float>(),
+                         convBiasDev.as<float>(),
+                         stateDev.as<float>(),
+                         outDev->as<void>(),
+                         {},
+                         cuda::tokenMajor(1, E),
+                         static_cast<int>(B),
+                         static_cast<int>(E),
+                         1};
+  CUfunction f = test::fn(*module, desc.name);
+  conv.dim = static_cast<int>(E + 1);
+  EXPECT_FALSE(cuda::launchGemvConvStepLinear(*dev, f, desc, g, conv,
+                                              w2Dev.as<void>(),
+                                              y2Dev.as<float>(), R)
+                   .ok()); // not the channels the kernel was emitted for
+  conv.dim = static_cast<int>(E);
+  Status s = cuda::launchGemvConvStepLinear(
+      *dev, f, desc, g, conv, w2Dev.as<void>(), y2Dev.as<float>(), R);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::vector<float> xz = fromDevice<float>(*dev, *xzDev);
+  std::vector<float> y2 = fromDevice<float>(*dev, y2Dev);
+  std::vector<float> st = fromDevice<float>(*dev, stateDev);
+  EXPECT_LE(maxAbsDiff(xz.data(), xzRef.data(), xz.size()),
+            1e-5f * maxAbs(xzRef.data(), xzRef.size()));
+  EXPECT_LE(maxAbsDiff(st.data(), stateRef.data(), st.size()),
+            1e-5f * maxAbs(stateRef.data(), stateRef.size()));
+  // The stored u: F32, or BF16 (rounding a value within 1e-5 of the
+  // reference may land one unit, 2^-8 relative, off its rounding).
+  std::vector<float> out(B * E);
+  if (p.w == F32) {
+    out = fromDevice<float>(*dev, *outDev);
+  } else {
+    std::vector<uint16_t> bits = fromDevice<uint16_t>(*dev, *outDev);
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = bf16ToFloat(bits[i]);
+  }
+  const float outTol = p.w == F32 ? 1e-5f : 1.0f / 128;
+  EXPECT_LE(maxAbsDiff(out.data(), outRef.data(), out.size()),
+            outTol * maxAbs(outRef.data(), outRef.size()));
+  EXPECT_LE(maxAbsDiff(y2.data(), y2Ref.data(), y2.size()),
+            1e-5f * maxAbs(y2Ref.data(), y2Ref.size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, CudaDecodeGemvConvLinear,
+    ::testing::Values(GemvConvCase{"F32Batch1", F32, 1, 1, 100, false},
+                      GemvConvCase{"Bf16Batch3Bias", BF16, 3, 4, 100, true},
+                      GemvConvCase{"Bf16Batch2Aligned", BF16, 2, 4, 128, false},
+                      // 99 channels: element-wise x_proj weight loads.
+                      GemvConvCase{"F32OddDimBias", F32, 4, 4, 99, true}),
+    [](const auto &info) { return std::string(info.param.name); });
+
+/// Random inputs of a decode scan step with dt_proj folded in (x_proj's
+/// output rows `dbc` = [dt_in | B | C]) and the CPU runtime's result for
+/// them: y and the next state.
+struct ScanStepCase {
+  int64_t B, E, N, R, W;
+  std::vector<float> u, dbc, z, dtProj, a, d, bias, state, yRef, stateRef;
+
+  /// u is rounded as `uType` would store it.
+  ScanStepCase(int64_t batch, int64_t dim, int64_t rank, cg::ElemType uType)
+      : B(batch), E(dim), N(16), R(rank), W(rank + 2 * N) {
+    u = randomVector(B * E, -1, 1, 1);
+    if (uType != cg::ElemType::F32)
+      roundToBf16(u);
+    dbc = randomVector(B * W, -1, 1, 2);
+    z = randomVector(B * E, -2, 2, 3);
+    dtProj = randomVector(E * R, -1, 1, 4);
+    a = randomVector(E * N, -4, -0.1f, 6);
+    d = randomVector(E, 0.5f, 1.5f, 7);
+    bias = randomVector(E, -1, 1, 8);
+    state = randomVector(B * E * N, -1, 1, 9);
+    std::vector<float> delta = hostProduct(dtProj, E, R, dbc.data(), W, B);
+    yRef.resize(B * E);
+    stateRef = state;
+    for (int64_t b = 0; b < B; ++b) {
+      cpu::ScanArgs args{};
+      args.x = u.data() + b * E;
+      args.delta = delta.data() + b * E;
+      args.z = z.data() + b * E;
+      args.b = dbc.data() + b * W + R;
+      args.c = dbc.data() + b * W + R + N;
+      args.a = a.data();
+      args.d = d.data();
+      args.dtBias = bias.data();
+      args.state = stateRef.data() + b * E * N;
+      args.y = yRef.data() + b * E;
+      args.ldx = args.ldDelta = args.ldz = args.ldy = E;
+      args.ldBC = W;
+      args.len = 1;
+      args.dState = N;
+      cpu::selectiveScan(args, 0, E);
+    }
+  }
+};
+
+/// ScanStepCase's operands on the device, and the scan tensors naming them.
+struct DeviceScanStep {
+  cuda::DeviceBuffer u, dbc, z, dtProj, a, d, bias, state;
+  cuda::ScanTensors t{};
+
+  DeviceScanStep(cuda::Device &dev, const ScanStepCase &c, cg::ElemType uType)
+      : u([&] {
+          std::vector<float> v = c.u; // already rounded: stays as it is
+          return upload(dev, v, uType);
+        }()),
+        dbc(toDevice(dev, c.dbc)), z(toDevice(dev, c.z)),
+        dtProj(toDevice(dev, c.dtProj)), a(toDevice(dev, c.a)),
+        d(toDevice(dev, c.d)), bias(toDevice(dev, c.bias)),
+        state(toDevice(dev, c.state)) {
+    t.u = u.as<void>();
+    t.delta = dbc.as<float>();
+    t.b = dbc.as<float>() + c.R;
+    t.c = dbc.as<float>() + c.R + c.N;
+    t.z = z.as<void>();
+    t.a = a.as<float>();
+    t.d = d.as<float>();
+    t.deltaBias = bias.as<float>();
+    t.state = state.as<float>();
+    t.uS = t.zS = t.yS = cuda::tokenMajor(1, c.E);
+    t.deltaS = t.bS = t.cS = {c.W, 1, c.W};
+    t.batch = static_cast<int>(c.B);
+    t.dim = static_cast<int>(c.E);
+    t.seqlen = 1;
+  }
+};
+
 /// dt_proj's rank: 5 takes the scalar loop, 32 (a multiple of 4 x the
 /// lanes of a channel) the 16-byte loads of the weight row.
 class CudaDecodeScanStepDt : public ::testing::TestWithParam<int> {};
@@ -203,91 +413,113 @@ class CudaDecodeScanStepDt : public ::testing::TestWithParam<int> {};
 TEST_P(CudaDecodeScanStepDt, MatchesCpu) {
   std::unique_ptr<cuda::Device> dev;
   MAMBA_OPEN_DEVICE_OR_SKIP(dev);
-  const int64_t B = 2, E = 40, N = 16, R = GetParam(), W = R + 2 * N;
-  std::vector<float> u = randomVector(B * E, -1, 1, 1);
-  std::vector<float> dbc = randomVector(B * W, -1, 1, 2);
-  std::vector<float> z = randomVector(B * E, -2, 2, 3);
-  std::vector<float> dtProj = randomVector(E * R, -1, 1, 4);
-  std::vector<float> a = randomVector(E * N, -4, -0.1f, 6);
-  std::vector<float> d = randomVector(E, 0.5f, 1.5f, 7);
-  std::vector<float> bias = randomVector(E, -1, 1, 8);
-  std::vector<float> state = randomVector(B * E * N, -1, 1, 9);
-
-  std::vector<float> delta(B * E), yRef(B * E), stateRef = state;
-  for (int64_t b = 0; b < B; ++b)
-    for (int64_t c = 0; c < E; ++c) {
-      double s = 0;
-      for (int64_t r = 0; r < R; ++r)
-        s += static_cast<double>(dtProj[c * R + r]) * dbc[b * W + r];
-      delta[b * E + c] = static_cast<float>(s);
-    }
-  for (int64_t b = 0; b < B; ++b) {
-    cpu::ScanArgs args{};
-    args.x = u.data() + b * E;
-    args.delta = delta.data() + b * E;
-    args.z = z.data() + b * E;
-    args.b = dbc.data() + b * W + R;
-    args.c = dbc.data() + b * W + R + N;
-    args.a = a.data();
-    args.d = d.data();
-    args.dtBias = bias.data();
-    args.state = stateRef.data() + b * E * N;
-    args.y = yRef.data() + b * E;
-    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
-    args.ldBC = W;
-    args.len = 1;
-    args.dState = N;
-    cpu::selectiveScan(args, 0, E);
-  }
-
+  const ScanStepCase c(2, 40, GetParam(), F32);
   cg::SelectiveScanDesc desc;
   desc.name = "scan_step_dt";
-  desc.dtRank = static_cast<int>(R);
-  desc.schedule = cuda::defaultScanStepSchedule(N);
+  desc.dtRank = static_cast<int>(c.R);
+  desc.schedule = cuda::defaultScanStepSchedule(c.N);
   auto module = test::compileModule(*dev, {cg::emitSelectiveScanStep(desc)});
   ASSERT_TRUE(module);
-  cuda::DeviceBuffer uDev = toDevice(*dev, u), dbcDev = toDevice(*dev, dbc),
-                     zDev = toDevice(*dev, z), dtDev = toDevice(*dev, dtProj),
-                     aDev = toDevice(*dev, a), dDev = toDevice(*dev, d),
-                     biasDev = toDevice(*dev, bias),
-                     stateDev = toDevice(*dev, state);
-  auto yDev = dev->alloc(B * E * 4, "y");
+  DeviceScanStep in(*dev, c, F32);
+  auto yDev = dev->alloc(c.B * c.E * 4, "y");
   ASSERT_TRUE(yDev.ok());
-  cuda::ScanTensors t{};
-  t.u = uDev.as<void>();
-  t.delta = dbcDev.as<float>();
-  t.b = dbcDev.as<float>() + R;
-  t.c = dbcDev.as<float>() + R + N;
-  t.z = zDev.as<void>();
-  t.a = aDev.as<float>();
-  t.d = dDev.as<float>();
-  t.deltaBias = biasDev.as<float>();
-  t.state = stateDev.as<float>();
-  t.y = yDev->as<void>();
-  t.uS = t.zS = t.yS = cuda::tokenMajor(1, E);
-  t.deltaS = t.bS = t.cS = {W, 1, W};
-  t.batch = static_cast<int>(B);
-  t.dim = static_cast<int>(E);
-  t.seqlen = 1;
+  in.t.y = yDev->as<void>();
   EXPECT_FALSE(cuda::launchSelectiveScan(*dev, test::fn(*module, desc.name),
-                                         desc, t, true)
+                                         desc, in.t, true)
                    .ok()); // no dt_proj weight
-  t.dtProj = dtDev.as<float>();
+  in.t.dtProj = in.dtProj.as<float>();
   Status s = cuda::launchSelectiveScan(*dev, test::fn(*module, desc.name), desc,
-                                       t, true);
+                                       in.t, true);
   ASSERT_TRUE(s.ok()) << s.message();
   std::vector<float> y = fromDevice<float>(*dev, *yDev);
-  std::vector<float> st = fromDevice<float>(*dev, stateDev);
-  EXPECT_LE(maxAbsDiff(y.data(), yRef.data(), y.size()),
-            1e-5f * maxAbs(yRef.data(), yRef.size()));
-  EXPECT_LE(maxAbsDiff(st.data(), stateRef.data(), st.size()),
-            1e-5f * maxAbs(stateRef.data(), stateRef.size()));
+  std::vector<float> st = fromDevice<float>(*dev, in.state);
+  EXPECT_LE(maxAbsDiff(y.data(), c.yRef.data(), y.size()),
+            1e-5f * maxAbs(c.yRef.data(), c.yRef.size()));
+  EXPECT_LE(maxAbsDiff(st.data(), c.stateRef.data(), st.size()),
+            1e-5f * maxAbs(c.stateRef.data(), c.stateRef.size()));
 }
 
 INSTANTIATE_TEST_SUITE_P(Ranks, CudaDecodeScanStepDt, ::testing::Values(5, 32),
                          [](const auto &info) {
                            return "rank" + std::to_string(info.param);
                          });
+
+struct ScanLinearCase {
+  const char *name;
+  cg::ElemType w; ///< also u's type
+  int batch, bucket, rows, dim, rank, slice;
+  bool bias;
+};
+
+class CudaDecodeScanStepLinear
+    : public ::testing::TestWithParam<ScanLinearCase> {};
+
+TEST_P(CudaDecodeScanStepLinear, MatchesCpu) {
+  std::unique_ptr<cuda::Device> dev;
+  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+  const ScanLinearCase p = GetParam();
+  const ScanStepCase c(p.batch, p.dim, p.rank, p.w);
+  const int64_t B = p.batch, E = p.dim, O = p.rows;
+  std::vector<float> w = randomVector(O * E, -1, 1, 30);
+  std::vector<float> outBias = randomVector(O, -1, 1, 31);
+  std::vector<float> y0 = randomVector(B * O, -1, 1, 32);
+  cuda::DeviceBuffer wDev = upload(*dev, w, p.w);
+  std::vector<float> ref = hostProduct(w, O, E, c.yRef.data(), E, B,
+                                       p.bias ? outBias.data() : nullptr);
+  for (int64_t i = 0; i < B * O; ++i)
+    ref[i] += y0[i];
+
+  cg::SelectiveScanStepLinearDesc desc;
+  desc.name = "scan_linear";
+  desc.scan.uType = p.w;
+  desc.scan.dtRank = p.rank;
+  desc.scan.schedule = cuda::defaultScanStepSchedule(c.N);
+  desc.wType = p.w;
+  desc.rows = p.rows;
+  desc.dim = p.dim;
+  desc.batch = p.bucket;
+  desc.hasBias = p.bias;
+  desc.schedule.threadsPerBlock = 256;
+  desc.schedule.kSlice = p.slice;
+  desc.schedule.loadsInFlight = 2; // several rounds of loads at these rows
+  auto module =
+      test::compileModule(*dev, {cg::emitSelectiveScanStepLinear(desc)});
+  ASSERT_TRUE(module);
+  DeviceScanStep in(*dev, c, p.w);
+  cuda::DeviceBuffer biasDev = toDevice(*dev, outBias),
+                     yDev = toDevice(*dev, y0);
+  CUfunction f = test::fn(*module, desc.name);
+  const float *bias = p.bias ? biasDev.as<float>() : nullptr;
+  EXPECT_FALSE(cuda::launchSelectiveScanStepLinear(*dev, f, desc, in.t,
+                                                   wDev.as<void>(), bias,
+                                                   yDev.as<float>(), O)
+                   .ok()); // no dt_proj weight
+  in.t.dtProj = in.dtProj.as<float>();
+  Status s = cuda::launchSelectiveScanStepLinear(
+      *dev, f, desc, in.t, wDev.as<void>(), bias, yDev.as<float>(), O);
+  ASSERT_TRUE(s.ok()) << s.message();
+  std::vector<float> y = fromDevice<float>(*dev, yDev);
+  std::vector<float> st = fromDevice<float>(*dev, in.state);
+  EXPECT_LE(maxAbsDiff(y.data(), ref.data(), y.size()),
+            1e-5f * maxAbs(ref.data(), ref.size()));
+  EXPECT_LE(maxAbsDiff(st.data(), c.stateRef.data(), st.size()),
+            1e-5f * maxAbs(c.stateRef.data(), c.stateRef.size()));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, CudaDecodeScanStepLinear,
+    ::testing::Values(
+        // 100 channels: a partial last slice; 771 rows: a partial row group
+        // (scalar atomics) and several rounds of weight loads.
+        ScanLinearCase{"F32Batch1", F32, 1, 1, 771, 100, 5, 16, false},
+        ScanLinearCase{"Bf16Batch3Bias", BF16, 3, 4, 771, 100, 32, 16, true},
+        ScanLinearCase{"Bf16Batch4Slice32", BF16, 4, 4, 512, 256, 16, 32,
+                       false},
+        // 99 channels: not a multiple of the 16-byte vector, the element-wise
+        // weight loads.
+        ScanLinearCase{"Bf16OddDimScalarPath", BF16, 2, 4, 64, 99, 8, 16, true},
+        ScanLinearCase{"F32Batch16", F32, 16, 16, 130, 64, 32, 8, true}),
+    [](const auto &info) { return std::string(info.param.name); });
 
 } // namespace
 } // namespace mamba

@@ -157,6 +157,54 @@ __device__ __forceinline__ void mamba_load_vec(const T *p, float *o) {
       o[i] = mamba_to_float(p[i]);
   }
 }
+// The 16 bytes of a weight row from column kk: zeros past `cols`, one
+// vector load where rows are 16-byte aligned (`vec`), else element by
+// element.
+template <class T>
+__device__ __forceinline__ mamba_u4 mamba_load16(const T *row, int kk,
+                                                 int cols, bool vec) {
+  mamba_u4 t = {0u, 0u, 0u, 0u};
+  if (kk >= cols)
+    return t;
+  if (vec)
+    return *reinterpret_cast<const mamba_u4 *>(row + kk);
+  T *e = reinterpret_cast<T *>(&t);
+#pragma unroll
+  for (int j = 0; j < static_cast<int>(16 / sizeof(T)); ++j)
+    if (kk + j < cols)
+      e[j] = row[kk + j];
+  return t;
+}
+// One token of a depthwise causal conv on one channel: shifts its state
+// (the last W inputs) by x and returns bias + weight . window.
+template <int W>
+__device__ __forceinline__ float mamba_conv_step(float *state,
+                                                 const float *weight,
+                                                 float bias, float x) {
+  float win[W];
+#pragma unroll
+  for (int j = 0; j + 1 < W; ++j)
+    win[j] = state[j + 1];
+  win[W - 1] = x;
+  float acc = bias;
+#pragma unroll
+  for (int j = 0; j < W; ++j) {
+    acc = fmaf(weight[j], win[j], acc);
+    state[j] = win[j];
+  }
+  return acc;
+}
+// p[0..3] += a, b, c, d atomically (split-K partial products): one vector
+// reduction on sm_90+ (p 16-byte aligned), four scalar ones before.
+__device__ __forceinline__ void mamba_red_add4(float *p, float a, float b,
+                                               float c, float d) {
+#if __CUDA_ARCH__ >= 900
+  asm volatile("red.global.add.v4.f32 [%0], {%1, %2, %3, %4};"
+               :: "l"(p), "f"(a), "f"(b), "f"(c), "f"(d) : "memory");
+#else
+  atomicAdd(p, a); atomicAdd(p + 1, b); atomicAdd(p + 2, c); atomicAdd(p + 3, d);
+#endif
+}
 // Programmatic dependent launch (sm_90+). A kernel launched with it starts
 // while the kernel before it on the stream still runs: before
 // mamba_grid_wait() it may read weights only (nothing a kernel writes);
@@ -207,6 +255,21 @@ std::string subst(std::string text, Vars vars) {
       text.replace(pos, pattern.size(), value);
   }
   return text;
+}
+
+std::string indent(const std::string &text, int spaces) {
+  std::string out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    end = end == std::string::npos ? text.size() : end + 1;
+    const std::string line = text.substr(start, end - start);
+    if (line != "\n" && line[0] != '#')
+      out += std::string(spaces, ' ');
+    out += line;
+    start = end;
+  }
+  return out;
 }
 
 const char *cType(ElemType type) {

@@ -19,6 +19,11 @@ std::string subst(std::string text, Vars vars);
 
 /// The C type of an operand in memory: float, mamba_bf16, mamba_f16.
 const char *cType(ElemType type);
+/// `text` with `spaces` more spaces before each non-empty line that is no
+/// preprocessor directive.
+std::string indent(const std::string &text, int spaces);
+/// Bytes of one element in memory.
+inline int elemBytes(ElemType type) { return type == ElemType::F32 ? 4 : 2; }
 
 /// A C identifier (kernel names become extern "C" symbols).
 bool isIdentifier(const std::string &name);

@@ -1,7 +1,7 @@
 // Emits the decode-step projections: a batch-1..B GEMV (optionally with the
 // rmsnorm of its input, a bias and the residual add fused) and the conv step
 // fused with the split-K x_proj that consumes it.
-#include "emit_util.h"
+#include "gemv_emit.h"
 
 namespace mamba::codegen::cuda {
 
@@ -10,8 +10,6 @@ using detail::subst;
 using detail::Vars;
 
 namespace {
-
-int elemBytes(ElemType t) { return t == ElemType::F32 ? 4 : 2; }
 
 std::string checkGemvSchedule(const std::string &name, const Schedule &s) {
   if (std::string e = detail::checkSchedule(name, s); !e.empty())
@@ -27,14 +25,20 @@ std::string checkGemvSchedule(const std::string &name, const Schedule &s) {
 
 } // namespace
 
-Emitted emitGemv(const GemvDesc &d) {
+namespace detail {
+
+std::string validateGemv(const GemvDesc &d) {
   if (!detail::isIdentifier(d.name))
-    return {"", "gemv: kernel name '" + d.name + "' is not an identifier"};
+    return "gemv: kernel name '" + d.name + "' is not an identifier";
   if (std::string e = checkGemvSchedule(d.name, d.schedule); !e.empty())
-    return {"", e};
+    return e;
   if (d.batch < 1 || d.batch > 64)
-    return {"", d.name + ": batch must be in [1, 64], got " +
-                    std::to_string(d.batch)};
+    return d.name + ": batch must be in [1, 64], got " +
+           std::to_string(d.batch);
+  return "";
+}
+
+std::string gemvKernel(const GemvDesc &d, const GemvEpilogue &epi) {
   const Schedule &s = d.schedule;
   std::string what;
   if (d.normInput)
@@ -71,7 +75,7 @@ extern "C" __global__ void __launch_bounds__($THREADS$MINBLOCKS)
 $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
       const float *__restrict__ bias, const float *__restrict__ norm_weight,
       float eps, float *__restrict__ y, long long ld_y, int batch, int rows,
-      int k) {
+      int k$EXTRAPARAMS) {
   constexpr int kBatch = $BATCH, kRows = $ROWS, kLoads = $LOADS;
   constexpr int kWarps = $THREADS / 32;
   constexpr int kVec = 16 / sizeof($WT);
@@ -98,7 +102,7 @@ $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
   // that writes x: under a programmatic launch they stream in while it ends.
   if (vec)
     load_w(lane * kVec);
-  mamba_grid_wait();
+$PRELOAD  mamba_grid_wait();
   mamba_grid_launch_dependents();
   float scale[kBatch];
 #pragma unroll
@@ -139,9 +143,11 @@ $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
     }
   }
 )";
-  src += R"(  if (row0 >= rows)
-    return;
-  float acc[kRows][kBatch];
+  // With an epilogue, warps past the last row stay for its barriers (their
+  // weights load as zeros and nothing is stored).
+  if (epi.body.empty())
+    src += "  if (row0 >= rows)\n    return;\n";
+  src += R"(  float acc[kRows][kBatch];
 #pragma unroll
   for (int r = 0; r < kRows; ++r)
 #pragma unroll
@@ -215,8 +221,18 @@ $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
              : "        const float v = acc[r][b] * scale[b];\n";
   src += d.accumulate ? "        y[b * ld_y + row] += v;\n"
                       : "        y[b * ld_y + row] = v;\n";
-  src += "      }\n    }\n}\n";
-  return {subst(src, v), ""};
+  src += epi.store + "      }\n    }\n" + epi.body + "}\n";
+  v.push_back({"EXTRAPARAMS", epi.params});
+  v.push_back({"PRELOAD", epi.preload});
+  return subst(src, v);
+}
+
+} // namespace detail
+
+Emitted emitGemv(const GemvDesc &d) {
+  if (std::string e = detail::validateGemv(d); !e.empty())
+    return {"", e};
+  return {detail::gemvKernel(d, {}), ""};
 }
 
 Emitted emitCausalConv1dStepLinear(const CausalConv1dStepLinearDesc &d) {
@@ -237,7 +253,7 @@ Emitted emitCausalConv1dStepLinear(const CausalConv1dStepLinearDesc &d) {
                     "got " +
                     std::to_string(d.rows) + ", " + std::to_string(d.dim) +
                     " and " + std::to_string(d.batch)};
-  const int vec = 16 / elemBytes(d.wType);
+  const int vec = 16 / detail::elemBytes(d.wType);
   const int slice = d.schedule.kSlice;
   const int segs = slice / vec;
   if (slice < vec || slice % vec != 0 ||
@@ -314,18 +330,10 @@ $NAME(const $XT *__restrict__ x, long long x_sb,
     const int b = i / kSlice, cc = i % kSlice, ch = c0 + cc;
     float v = 0.0f;
     if (ch < dim) {
-      float *st = conv_state + ((long long)b * dim + ch) * kWidth;
-      float win[kWidth];
-#pragma unroll
-      for (int j = 0; j + 1 < kWidth; ++j)
-        win[j] = st[j + 1];
-      win[kWidth - 1] = mamba_to_float(x[b * x_sb + ch]);
-      float acc = $BIAS;
-#pragma unroll
-      for (int j = 0; j < kWidth; ++j) {
-        acc = fmaf(conv_weight[(long long)ch * kWidth + j], win[j], acc);
-        st[j] = win[j];
-      }
+      const float acc = mamba_conv_step<kWidth>(
+          conv_state + ((long long)b * dim + ch) * kWidth,
+          conv_weight + (long long)ch * kWidth, $BIAS,
+          mamba_to_float(x[b * x_sb + ch]));
       v = $APPLY;
       mamba_store(&out[b * o_sb + ch], v);
     }

@@ -56,6 +56,14 @@ bool scanLoadsDirect(const SelectiveScanDesc &d);
 /// shared memory.
 std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout);
 
+/// dt_proj folded into a decode step, before the wait (weights only): the
+/// channel's dt_proj row `wrow`, in registers `dtw` with 16-byte loads where
+/// the rank allows (`vecRow`). Uses kRank, kLanes, c, lane, valid, dt_proj.
+std::string scanDtProjPreload();
+/// After the wait: `dlow` = the dt_proj row . its input, reduced over the
+/// kLanes lanes of the channel (every lane of the warp must reach it). `in`
+/// is the input element at index `$R`; `active` guards the loads.
+std::string scanDtProjDot(const std::string &in, const std::string &active);
 /// softplus(delta + bias) as the description asks, of `raw` with `bias` the
 /// expression of the channel's delta_bias.
 std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,

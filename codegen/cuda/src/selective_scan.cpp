@@ -195,6 +195,48 @@ $NAME(const $UT *__restrict__ u, const $DT *__restrict__ delta,
 )";
 }
 
+std::string scanDtProjPreload() {
+  // Each lane reads its part of the row with 16-byte loads, all issued
+  // before the first FMA (the row is the step's largest read: a
+  // lane-strided scalar loop left it latency-bound).
+  return R"(  constexpr int kVecs = kRank / (4 * kLanes);
+  const float *wrow = dt_proj + (long long)c * kRank;
+  const bool vecRow = valid && kRank % (4 * kLanes) == 0 &&
+                      (unsigned long long)dt_proj % 16 == 0;
+  mamba_f4 dtw[kVecs > 0 ? kVecs : 1];
+  if (vecRow) {
+#pragma unroll
+    for (int i = 0; i < kVecs; ++i)
+      dtw[i] = reinterpret_cast<const mamba_f4 *>(wrow)[i * kLanes + lane];
+  }
+)";
+}
+
+std::string scanDtProjDot(const std::string &in, const std::string &active) {
+  return subst(R"(  float dlow = 0.0f;
+  if ($ACTIVE && vecRow) {
+#pragma unroll
+    for (int i = 0; i < kVecs; ++i) {
+      const int r = (i * kLanes + lane) * 4;
+      const float w4[4] = {dtw[i].x, dtw[i].y, dtw[i].z, dtw[i].w};
+#pragma unroll
+      for (int j = 0; j < 4; ++j)
+        dlow = fmaf(w4[j], mamba_to_float($INVEC), dlow);
+    }
+  } else if ($ACTIVE) {
+#pragma unroll 8
+    for (int r = lane; r < kRank; r += kLanes)
+      dlow = fmaf(wrow[r], mamba_to_float($INSCALAR), dlow);
+  }
+#pragma unroll
+  for (int off = kLanes / 2; off > 0; off >>= 1)
+    dlow += __shfl_xor_sync(0xffffffffu, dlow, off);
+)",
+               {{"ACTIVE", active},
+                {"INVEC", subst(in, {{"R", "r + j"}})},
+                {"INSCALAR", subst(in, {{"R", "r"}})}});
+}
+
 std::string scanDtExpr(const SelectiveScanDesc &d, const std::string &raw,
                        const std::string &bias) {
   std::string e = "mamba_to_float(" + raw + ")";
@@ -488,44 +530,12 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
   if (!dtProj)
     src += loadState;
   else
-    // The lanes of a channel split dt_proj's dot product. Where the rank
-    // allows, each lane reads its part of the weight row with 16-byte loads,
-    // all issued before the first FMA, and before the wait (the row is the
-    // step's largest read: a lane-strided scalar loop left it
-    // latency-bound).
-    src += R"(  constexpr int kRank = $RANK;
-  constexpr int kVecs = kRank / (4 * kLanes);
-  float dlow = 0.0f;
-  const float *wrow = dt_proj + (long long)c * kRank;
-  const bool vecRow = valid && kRank % (4 * kLanes) == 0 &&
-                      (unsigned long long)dt_proj % 16 == 0;
-  mamba_f4 wv[kVecs > 0 ? kVecs : 1];
-  if (vecRow) {
-#pragma unroll
-    for (int i = 0; i < kVecs; ++i)
-      wv[i] = reinterpret_cast<const mamba_f4 *>(wrow)[i * kLanes + lane];
-  }
-)" + loadState +
-           R"(  if (vecRow) {
-#pragma unroll
-    for (int i = 0; i < kVecs; ++i) {
-      const int r = (i * kLanes + lane) * 4;
-      const float w4[4] = {wv[i].x, wv[i].y, wv[i].z, wv[i].w};
-#pragma unroll
-      for (int j = 0; j < 4; ++j)
-        dlow = fmaf(w4[j], mamba_to_float(delta[b * delta_sb + (r + j) * delta_sc]),
-                    dlow);
-    }
-  } else if (valid) {
-#pragma unroll 8
-    for (int r = lane; r < kRank; r += kLanes)
-      dlow = fmaf(wrow[r], mamba_to_float(delta[b * delta_sb + r * delta_sc]),
-                  dlow);
-  }
-#pragma unroll
-  for (int off = kLanes / 2; off > 0; off >>= 1)
-    dlow += __shfl_xor_sync(0xffffffffu, dlow, off);
-)";
+    // The lanes of a channel split dt_proj's dot product; its weight row is
+    // requested before the wait.
+    src +=
+        "  constexpr int kRank = $RANK;\n" + detail::scanDtProjPreload() +
+        loadState +
+        detail::scanDtProjDot("delta[b * delta_sb + ($R) * delta_sc]", "valid");
   src += R"(  if (valid) {
     dt = $DTEXPR;
     uv = mamba_to_float(u[b * u_sb + c * u_sc]);

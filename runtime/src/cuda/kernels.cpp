@@ -152,6 +152,57 @@ Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
                     desc.name.c_str(), order);
 }
 
+Status launchGemvConvStepLinear(Device &dev, CUfunction f,
+                                const cg::GemvConvStepLinearDesc &desc,
+                                const GemvTensors &g, const ConvTensors &conv,
+                                const void *w2, float *y2, long long ldy2,
+                                Device::Order order) {
+  if (g.batch < 1 || g.batch > desc.gemv.batch || conv.batch != g.batch ||
+      conv.seqlen != 1 || conv.dim != desc.dim || g.rows < desc.dim ||
+      conv.outS.channel != 1)
+    return Status::error(desc.name + " takes one token of batch 1.." +
+                         std::to_string(desc.gemv.batch) + " with " +
+                         std::to_string(desc.dim) +
+                         " conv channels (the GEMV's first rows), token-major");
+  GemvTensors a = g;
+  ConvTensors c = conv;
+  auto args = kernelArgs(a.x, a.ldx, a.w, a.bias, a.normWeight, a.eps, a.y,
+                         a.ldy, a.batch, a.rows, a.k, c.weight, c.bias, c.state,
+                         c.out, c.outS.batch, w2, y2, ldy2);
+  const int rowsPerBlock = desc.gemv.schedule.threadsPerBlock / 32 *
+                           desc.gemv.schedule.itemsPerThread;
+  return dev.launch(f, ceilDiv(g.rows, rowsPerBlock), 1, 1,
+                    desc.gemv.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str(), order);
+}
+
+Status launchSelectiveScanStepLinear(
+    Device &dev, CUfunction f, const cg::SelectiveScanStepLinearDesc &desc,
+    const ScanTensors &t, const void *w, const float *bias, float *y,
+    long long ldy, Device::Order order) {
+  const char *unit =
+      t.uS.channel == 1 && t.zS.channel == 1 && t.deltaS.channel == 1 &&
+              t.bS.channel == 1 && t.cS.channel == 1 &&
+              t.bS.batch == t.deltaS.batch && t.cS.batch == t.deltaS.batch
+          ? nullptr
+          : "token-major operands and one x_proj row per batch "
+            "row for delta, B and C";
+  if (t.seqlen != 1 || t.batch < 1 || t.batch > desc.batch ||
+      t.dim != desc.dim || unit || !t.dtProj || (desc.hasBias && !bias))
+    return Status::error(
+        desc.name + " takes one token of batch 1.." +
+        std::to_string(desc.batch) + ", " + std::to_string(desc.dim) +
+        " channels, " + (unit ? unit : "token-major operands") +
+        ", the dt_proj weight" + (desc.hasBias ? " and the bias" : ""));
+  ScanTensors a = t;
+  auto args = kernelArgs(a.u, a.uS.batch, a.delta, a.b, a.c, a.deltaS.batch,
+                         a.a, a.d, a.z, a.zS.batch, a.deltaBias, a.dtProj,
+                         a.state, w, bias, y, ldy, a.batch);
+  return dev.launch(f, ceilDiv(t.dim, desc.schedule.kSlice), 1, 1,
+                    desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str(), order);
+}
+
 int convStepLinearBlocks(const cg::CausalConv1dStepLinearDesc &desc, int dim) {
   return static_cast<int>(ceilDiv(dim, desc.schedule.kSlice));
 }

@@ -97,6 +97,36 @@ Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
                   float *y, long long ldy, int batch, int rows, int k,
                   Device::Order order = Device::Order::Serial);
 
+/// The operands of launchGemv.
+struct GemvTensors {
+  const void *x;
+  long long ldx;
+  const void *w;
+  const float *bias, *normWeight;
+  float eps;
+  float *y;
+  long long ldy;
+  int batch, rows, k;
+};
+/// The GEMV `g` (as launchGemv) fused with the conv step of its first
+/// desc.dim rows (`conv`: weight, bias, state, out and outS of one token;
+/// x comes from the GEMV) and y2[b] += W2 . conv_out[b] (W2 [desc.rows,
+/// desc.dim]; y2 F32 with row stride ldy2, zeroed by the caller).
+Status launchGemvConvStepLinear(Device &dev, CUfunction f,
+                                const cg::GemvConvStepLinearDesc &desc,
+                                const GemvTensors &g, const ConvTensors &conv,
+                                const void *w2, float *y2, long long ldy2,
+                                Device::Order order = Device::Order::Serial);
+
+/// Scan step (dt_proj folded in; t as for launchSelectiveScan at seqlen 1,
+/// token-major, delta/B/C rows sharing deltaS.batch) fused with y[b] += W .
+/// scan_y[b] (+ bias; W [desc.rows, desc.dim], y F32 with row stride ldy):
+/// t.y is not written, the scan's output goes straight into the product.
+Status launchSelectiveScanStepLinear(
+    Device &dev, CUfunction f, const cg::SelectiveScanStepLinearDesc &desc,
+    const ScanTensors &t, const void *w, const float *bias, float *y,
+    long long ldy, Device::Order order = Device::Order::Serial);
+
 /// Grid size of the conv step + split-K linear: its partial products take
 /// blocks x batch x desc.rows floats.
 int convStepLinearBlocks(const cg::CausalConv1dStepLinearDesc &desc, int dim);

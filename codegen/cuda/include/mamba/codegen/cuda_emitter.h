@@ -184,6 +184,52 @@ struct CausalConv1dStepLinearDesc {
   Schedule schedule; ///< threadsPerBlock, kSlice
 };
 
+/// The decode step's in_proj GEMV (`gemv`: input rmsnorm, bias, schedule;
+/// no residual add) fused with what consumes its first `dim` rows (x): each
+/// block runs the conv step (+ SiLU) of the x channels it computed (the
+/// state is updated, the result stored in `conv_out`, the scan's u) and adds
+/// their share of the ssm.linear that reads them (x_proj, W [rows, dim])
+/// into y2 [batch, rows] (F32, zeroed beforehand) with atomic adds, so the
+/// sum's order (its last bits) varies from run to run. The GEMV's rows per
+/// block (warps x itemsPerThread) are the linear's K slice.
+struct GemvConvStepLinearDesc {
+  std::string name = "gemv_conv_step_linear";
+  GemvDesc gemv;
+  /// width, hasBias, silu, outType; hasState must be set.
+  CausalConv1dDesc conv;
+  ElemType wType = ElemType::F32;
+  /// The linear's output features and input features (the conv channels):
+  /// compile-time loop bounds.
+  int rows = 1;
+  int dim = 1;
+};
+
+/// The decode step of ssm.selective_scan with dt_proj folded in (scan.dtRank
+/// >= 1) fused with the ssm.linear that reads its output (out_proj) and the
+/// residual add after it: each block scans kSlice channels of every batch
+/// row and adds their outputs times its K slice of the weight [rows, dim]
+/// into y [batch, rows] (F32) with atomic adds, so the sum's order (its last
+/// bits) varies from run to run. Operands are token-major (channel stride
+/// 1); delta (dt_proj's input), B and C are rows of one x_proj output with
+/// batch stride dbc_sb. The unfused pair needs two grid-wide dependencies.
+struct SelectiveScanStepLinearDesc {
+  std::string name = "selective_scan_step_linear";
+  /// Types, fused options, dtRank and the lanes per channel (d_state /
+  /// schedule.itemsPerThread) of the scan.
+  SelectiveScanDesc scan;
+  ElemType wType = ElemType::F32;
+  /// Output features (rows of the weight) and input features (the scan's
+  /// channels): compile-time loop bounds.
+  int rows = 1;
+  int dim = 1;
+  /// Largest batch (accumulators per lane), 1..16.
+  int batch = 1;
+  bool hasBias = false;
+  /// threadsPerBlock; kSlice: channels per block; loadsInFlight: passes of
+  /// 4 rows per row group whose weights are loaded before they are used.
+  Schedule schedule;
+};
+
 /// Source text, or why the description cannot be emitted.
 struct Emitted {
   std::string source;
@@ -221,6 +267,10 @@ Emitted emitGemv(const GemvDesc &desc);
 /// Conv step + split-K linear `name`: grid ceil(dim / kSlice).
 Emitted emitCausalConv1dStepLinear(const CausalConv1dStepLinearDesc &desc);
 
+/// GEMV + conv step + split-K linear `name`: the GEMV's grid.
+Emitted emitGemvConvStepLinear(const GemvConvStepLinearDesc &desc);
+/// Scan step + split-K linear `name`: grid ceil(dim / kSlice).
+Emitted emitSelectiveScanStepLinear(const SelectiveScanStepLinearDesc &desc);
 /// The prelude followed by `kernels`, each already emitted.
 std::string emitModule(const std::vector<std::string> &kernels);
 /// The module of `parts`, or the error of the first part that failed.
