@@ -1,9 +1,10 @@
 // Whole-model decode on the GPU with and without CUDA graphs, the fused
-// decode path (4 kernels per layer, GEMVs of our own) against the previous
-// one (cuBLAS, 7 per layer), the fused path with and without programmatic
-// launches ("overlap"), next to the weight-bandwidth roofline (weight bytes
-// read per step / device copy bandwidth measured in the same run). Random
-// weights, stock shapes.
+// decode path (GEMVs of our own; 3 kernels per layer up to batch 4, 4 with
+// deterministicDecode or above) against the previous one (cuBLAS, 7 per
+// layer), the fused path with and without programmatic launches
+// ("overlap"), next to the weight-bandwidth roofline (weight bytes read per
+// step / device copy bandwidth measured in the same run). Random weights,
+// stock shapes.
 // Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32.
 // cuda_decode_bench --profile SHAPE: four batch-1 steps of the default
 // options, launched kernel by kernel, and nothing else (for ncu).
@@ -102,15 +103,18 @@ int main(int argc, char **argv) {
                 "weights %s\n\n",
                 (*dev)->name().c_str(), copyGBs, dtypeName(dtype));
   }
-  std::printf("| shape | batch | graphs | fused | overlap | decode tok/s | "
-              "step | weight MB | roofline steps/s | steps/s of roofline |\n"
-              "|---|---|---|---|---|---|---|---|---|---|\n");
+  std::printf("| shape | batch | graphs | fused | overlap | deterministic | "
+              "decode tok/s | step | weight MB | roofline steps/s | steps/s "
+              "of roofline |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|\n");
   struct Variant {
-    bool graphs, fused, programmatic;
+    bool graphs, fused, programmatic, deterministic;
   };
-  const Variant variants[] = {{true, true, true},   {true, true, false},
-                              {true, false, false}, {false, true, true},
-                              {false, true, false}, {false, false, false}};
+  const Variant variants[] = {
+      {true, true, true, false},   {true, true, true, true},
+      {true, true, false, false},  {true, false, false, false},
+      {false, true, true, false},  {false, true, false, false},
+      {false, false, false, false}};
   const int steps = 256;
   for (const std::string &shape : shapes) {
     Expected<ModelConfig> config = stockModelConfig(shape);
@@ -126,6 +130,7 @@ int main(int argc, char **argv) {
       options.useGraphs = v.graphs;
       options.fusedDecodeMaxBatch = v.fused ? 16 : 0;
       options.programmaticLaunch = v.programmatic;
+      options.deterministicDecode = v.deterministic;
       auto model = CudaModel::create(weights, options);
       if (!model.ok())
         return fail(model.status());
@@ -135,12 +140,12 @@ int main(int argc, char **argv) {
         if (!rate.ok())
           return fail(rate.status());
         const double stepUs = batch / *rate * 1e6;
-        std::printf("| %s | %lld | %s | %s | %s | %.0f | %.1f us | %.1f | "
-                    "%.0f | %.0f%% |\n",
+        std::printf("| %s | %lld | %s | %s | %s | %s | %.0f | %.1f us | %.1f "
+                    "| %.0f | %.0f%% |\n",
                     shape.c_str(), static_cast<long long>(batch),
                     v.graphs ? "yes" : "no", v.fused ? "yes" : "no", overlap,
-                    *rate, stepUs, bytes / 1e6, roofline,
-                    100.0 * (1e6 / stepUs) / roofline);
+                    v.deterministic ? "yes" : "no", *rate, stepUs, bytes / 1e6,
+                    roofline, 100.0 * (1e6 / stepUs) / roofline);
         std::fflush(stdout);
       }
     }

@@ -100,6 +100,9 @@ Execution:
   --dtype f32|bf16         weights on the GPU (default f32); BF16 halves
                            weight memory and traffic, accumulating in F32
                            (plans run in f32)
+  --deterministic          GPU decode sums in a fixed order, so every run
+                           gives the same bits (slower at batch <= 4; the
+                           CPU and plans always do)
   --threads T              worker threads (default: all cores)
   --batch B                decode B sequences of the same prompt together
   --prefill-chunk C        prompt tokens per prefill pass (default 256)
@@ -155,6 +158,10 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
     }
     if (isFlag({"--print-ids"})) {
       o.printIds = true;
+      continue;
+    }
+    if (isFlag({"--deterministic"})) {
+      o.deterministic = true;
       continue;
     }
     if (flag.size() > 1 && flag[0] == '-') {
@@ -246,6 +253,9 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
   if (o.dtype != "f32" && o.device != "cuda")
     return Status::error("--dtype " + o.dtype +
                          " needs --device cuda (the CPU runs in f32)");
+  if (o.deterministic && o.device != "cuda")
+    return Status::error("--deterministic needs --device cuda (the CPU always "
+                         "sums in a fixed order)");
   if (Status s = validate(o.sampling); !s.ok())
     return s;
   return o;

@@ -31,6 +31,8 @@ struct RunOptions {
   std::string device = "cpu";
   /// Element type of the weights on the GPU: "f32" or "bf16".
   std::string dtype = "f32";
+  /// GPU decode sums in a fixed order (CudaModelOptions::deterministicDecode).
+  bool deterministic = false;
   SamplerConfig sampling;
   std::optional<uint64_t> randomWeights;
   std::optional<std::string> logitsOut;

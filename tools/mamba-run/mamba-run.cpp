@@ -262,6 +262,7 @@ int main(int argc, char **argv) {
     cudaOptions.maxBatch = options.batch;
     cudaOptions.maxChunk = options.prefillChunk;
     cudaOptions.weightType = options.dtype == "bf16" ? DType::BF16 : DType::F32;
+    cudaOptions.deterministicDecode = options.deterministic;
     auto model = CudaModel::create(loaded.value().weights, cudaOptions);
     if (!model.ok())
       return fail(model.status());

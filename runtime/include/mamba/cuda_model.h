@@ -38,7 +38,8 @@ struct CudaModelOptions {
   bool useGraphs = true;
   /// Decode steps of batch <= fusedDecodeMaxBatch (at most 16) run the
   /// fused path: 4 kernels per layer (rmsnorm + in_proj GEMV, conv step +
-  /// x_proj, dt_proj + scan step, out_proj GEMV + residual add) with GEMVs
+  /// x_proj, dt_proj + scan step, out_proj GEMV + residual add; 2 at batch
+  /// <= 4, see deterministicDecode) with GEMVs
   /// of our own instead of cuBLAS. Larger batches, or 0, run the prefill
   /// kernels and cuBLAS at len 1 (7 per layer). Default 1: on an H100 the
   /// fused path wins at batch 1 but loses to cuBLAS at 1.4b BF16 batch 4
@@ -50,6 +51,15 @@ struct CudaModelOptions {
   /// that kernel's output, hiding the launch gap and the weight-load
   /// latency. false: every kernel waits for the previous one to finish.
   bool programmaticLaunch = true;
+  /// Fused decode at batch <= 4 runs a layer as 2 kernels: rmsnorm +
+  /// in_proj + conv step + x_proj, and dt_proj + scan step + out_proj +
+  /// residual add. Their blocks add the split-K partial products of x_proj
+  /// and out_proj with atomic adds, whose order varies, so logits repeat to
+  /// rounding, not bit for bit: within 1e-5 relative with F32 weights, and
+  /// ~1e-4 with BF16 weights, whose BF16 activations turn last-bit
+  /// differences into whole BF16 units. true: the 4 kernels, every step
+  /// bitwise reproducible.
+  bool deterministicDecode = false;
   /// Kernel cache directory; empty means $MAMBA_CACHE_DIR or ~/.cache/mamba.
   std::string cacheDir;
 };

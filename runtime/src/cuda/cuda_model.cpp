@@ -35,6 +35,10 @@ cg::Schedule rowSchedule() {
 /// tiles); a batch runs in the smallest one that holds it.
 constexpr int kGemvBuckets[] = {1, 4, 16};
 constexpr int kFusedMaxBatch = 16;
+/// Buckets up to this batch also have the two kernels of the non-
+/// deterministic step (in_proj + conv step + x_proj, scan step + out_proj):
+/// beyond it their accumulators next to the weights in flight spill.
+constexpr int kTwoKernelMaxBatch = 4;
 
 size_t gemvBucket(int64_t batch) {
   size_t i = 0;
@@ -73,6 +77,12 @@ struct ModelKernelDescs {
   std::vector<cg::GemvDesc> gemvIn, gemvOut, gemvHead;
   cg::CausalConv1dStepLinearDesc convLinear;
   cg::SelectiveScanDesc scanStepDt;
+  /// Per GEMV bucket up to kTwoKernelMaxBatch: the layer in two kernels,
+  /// in_proj fused with the conv step and x_proj (replacing gemvIn +
+  /// convLinear), and the scan step with out_proj and the residual add
+  /// (replacing scanStepDt + gemvOut).
+  std::vector<cg::GemvConvStepLinearDesc> inConv;
+  std::vector<cg::SelectiveScanStepLinearDesc> scanOut;
 
   /// `fusedBatch`: the largest batch of the fused decode step (0: none).
   ModelKernelDescs(const ModelConfig &c, DType weightType, int64_t fusedBatch) {
@@ -152,6 +162,34 @@ struct ModelKernelDescs {
     scanStepDt = scanStep;
     scanStepDt.name = "selective_scan_step_dt_proj";
     scanStepDt.dtRank = static_cast<int>(c.dtRank);
+    for (size_t i = 0;
+         i < gemvIn.size() && kGemvBuckets[i] <= kTwoKernelMaxBatch; ++i) {
+      const std::string suffix = "_b" + std::to_string(kGemvBuckets[i]);
+      cg::GemvConvStepLinearDesc ic;
+      ic.name = "gemv_norm_conv1d_silu_step_x_proj" + suffix;
+      ic.gemv = gemvIn[i];
+      ic.conv = convLinear.conv;
+      ic.wType = act;
+      ic.rows = convLinear.rows;
+      ic.dim = convLinear.dim;
+      inConv.push_back(ic);
+      cg::SelectiveScanStepLinearDesc so;
+      so.name = "selective_scan_step_out_proj" + suffix;
+      so.scan = scanStepDt;
+      so.wType = act;
+      so.rows = static_cast<int>(c.dModel);
+      so.dim = static_cast<int>(e);
+      so.batch = kGemvBuckets[i];
+      so.hasBias = c.useBias;
+      so.schedule.threadsPerBlock = 256;
+      // About one block per SM at 1.4b (4096 / 32 = 128 on 132 SMs); the
+      // smaller models keep more blocks with half the slice.
+      so.schedule.kSlice = e <= 2048 ? 16 : 32;
+      // All of a 1.4b block's BF16 slice (8 passes of 256 rows) in flight
+      // before the wait.
+      so.schedule.loadsInFlight = 8;
+      scanOut.push_back(so);
+    }
   }
 
   /// One module with every kernel the model launches.
@@ -175,6 +213,10 @@ struct ModelKernelDescs {
     }
     parts.push_back(cg::emitCausalConv1dStepLinear(convLinear));
     parts.push_back(cg::emitSelectiveScanStep(scanStepDt));
+    for (const cg::GemvConvStepLinearDesc &ic : inConv)
+      parts.push_back(cg::emitGemvConvStepLinear(ic));
+    for (const cg::SelectiveScanStepLinearDesc &so : scanOut)
+      parts.push_back(cg::emitSelectiveScanStepLinear(so));
     cg::Emitted module = cg::emitModuleOf(parts);
     if (!module.ok())
       return Status::error("CUDA codegen: " + module.error);
@@ -196,7 +238,7 @@ struct CudaModel::Impl {
              conv = nullptr, convState = nullptr, convStep = nullptr,
              scan = nullptr, scanStep = nullptr, bias = nullptr,
              convLinear = nullptr, scanStepDt = nullptr;
-  std::vector<CUfunction> gemvIn, gemvOut, gemvHead;
+  std::vector<CUfunction> gemvIn, gemvOut, gemvHead, inConv, scanOut;
   cuda::ScanChunkedKernels scanChunked;
   DType act = DType::F32;
   DeviceBuffer embeddingTable, lmHead, normF;
@@ -204,8 +246,10 @@ struct CudaModel::Impl {
   // Workspace for maxBatch x maxChunk tokens, row = batch * len + token.
   DeviceBuffer ids, hidden, proj, normed, xz, xc, dbc, delta, y, logits;
   /// Fused decode: x_proj's per-slice partial products and the counter of
-  /// finished slices (zero between launches).
-  DeviceBuffer xProjPartial, xProjCounter;
+  /// finished slices (zero between launches); in two kernels per layer,
+  /// each layer's x_proj output [layer, batch, dt_rank + 2 d_state], zeroed
+  /// at the start of a step for the atomic adds.
+  DeviceBuffer xProjPartial, xProjCounter, dbcLayers;
   std::vector<int32_t> hostIds;
   /// The time-parallel scan's chunk states; its prefill is skipped (the
   /// sequential kernel runs) when a shape would need more.
@@ -337,6 +381,12 @@ CudaModel::create(const ModelWeights &weights,
   }
   functions.push_back({&m.convLinear, m.descs->convLinear.name});
   functions.push_back({&m.scanStepDt, m.descs->scanStepDt.name});
+  m.inConv.resize(m.descs->inConv.size());
+  m.scanOut.resize(m.descs->scanOut.size());
+  for (size_t i = 0; i < m.scanOut.size(); ++i) {
+    functions.push_back({&m.inConv[i], m.descs->inConv[i].name});
+    functions.push_back({&m.scanOut[i], m.descs->scanOut[i].name});
+  }
   for (const Named &n : functions) {
     Expected<CUfunction> f = m.module->function(n.name);
     if (!f.ok())
@@ -419,7 +469,11 @@ CudaModel::create(const ModelWeights &weights,
                            m.descs->convLinear.batch) *
            dbcWidth * f,
        "x_proj partial products"},
-      {&m.xProjCounter, sizeof(unsigned), "the x_proj slice counter"}};
+      {&m.xProjCounter, sizeof(unsigned), "the x_proj slice counter"},
+      {&m.dbcLayers,
+       c.nLayer * std::min<size_t>(options.maxBatch, kTwoKernelMaxBatch) *
+           dbcWidth * f,
+       "per-layer x_proj outputs"}};
   for (const Alloc &a : allocs) {
     Expected<DeviceBuffer> b = dev.alloc(a.bytes, a.what);
     if (!b.ok())
@@ -704,40 +758,60 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
   const int rows = static_cast<int>(batch);
   const float eps = static_cast<float>(c.rmsEps);
   const size_t g = gemvBucket(batch);
-  float *dbc = m.dbc.as<float>();
   const cuda::Device::Order order = options_.programmaticLaunch
                                         ? cuda::Device::Order::Programmatic
                                         : cuda::Device::Order::Serial;
+  // Two kernels per layer (atomic split-K sums), or four in a fixed order.
+  const bool twoKernels = g < m.scanOut.size() && !options_.deterministicDecode;
+  if (twoKernels)
+    MAMBA_RETURN_IF_ERROR(
+        dev.zero(m.dbcLayers.ptr(), c.nLayer * batch * dbcW * sizeof(float)));
 
-  // The residual stream lives in `hidden`: each layer's out_proj GEMV adds
-  // into it, and the next GEMV normalizes it on the fly.
+  // The residual stream lives in `hidden`: each layer's out_proj adds into
+  // it, and the next in_proj normalizes it on the fly.
   MAMBA_RETURN_IF_ERROR(cuda::launchEmbedding(
       dev, m.embedding, k.embedding, m.ids.as<int>(),
       m.embeddingTable.as<void>(), m.hidden.as<void>(), d, rows,
       static_cast<int>(d), static_cast<int>(c.vocabSize)));
   for (int64_t layer = 0; layer < c.nLayer; ++layer) {
     const LayerBuffers &w = m.layers[layer];
-    MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
-        dev, m.gemvIn[g], k.gemvIn[g], m.hidden.as<void>(), d,
-        w.inProj.as<void>(), c.useBias ? w.inProjBias.as<float>() : nullptr,
-        w.norm.as<float>(), eps, m.xz.as<float>(), 2 * e, rows,
-        static_cast<int>(2 * e), static_cast<int>(d), order));
-
-    cuda::ConvTensors conv{m.xz.as<void>(),
-                           w.convWeight.as<float>(),
-                           c.useConvBias ? w.convBias.as<float>() : nullptr,
-                           state.conv_->as<float>() +
-                               layer * batch * e * c.dConv,
-                           m.xc.as<void>(),
-                           cuda::tokenMajor(1, 2 * e),
-                           cuda::tokenMajor(1, e),
-                           rows,
-                           static_cast<int>(e),
-                           1};
-    MAMBA_RETURN_IF_ERROR(cuda::launchCausalConv1dStepLinear(
-        dev, m.convLinear, k.convLinear, conv, w.xProj.as<void>(),
-        m.xProjPartial.as<float>(), m.xProjCounter.as<unsigned>(), dbc, dbcW,
-        order));
+    float *dbc = twoKernels ? m.dbcLayers.as<float>() + layer * batch * dbcW
+                            : m.dbc.as<float>();
+    const cuda::GemvTensors in{m.hidden.as<void>(),
+                               d,
+                               w.inProj.as<void>(),
+                               c.useBias ? w.inProjBias.as<float>() : nullptr,
+                               w.norm.as<float>(),
+                               eps,
+                               m.xz.as<float>(),
+                               2 * e,
+                               rows,
+                               static_cast<int>(2 * e),
+                               static_cast<int>(d)};
+    const cuda::ConvTensors conv{
+        m.xz.as<void>(),
+        w.convWeight.as<float>(),
+        c.useConvBias ? w.convBias.as<float>() : nullptr,
+        state.conv_->as<float>() + layer * batch * e * c.dConv,
+        m.xc.as<void>(),
+        cuda::tokenMajor(1, 2 * e),
+        cuda::tokenMajor(1, e),
+        rows,
+        static_cast<int>(e),
+        1};
+    if (twoKernels) {
+      MAMBA_RETURN_IF_ERROR(cuda::launchGemvConvStepLinear(
+          dev, m.inConv[g], k.inConv[g], in, conv, w.xProj.as<void>(), dbc,
+          dbcW, order));
+    } else {
+      MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
+          dev, m.gemvIn[g], k.gemvIn[g], in.x, in.ldx, in.w, in.bias,
+          in.normWeight, in.eps, in.y, in.ldy, in.batch, in.rows, in.k, order));
+      MAMBA_RETURN_IF_ERROR(cuda::launchCausalConv1dStepLinear(
+          dev, m.convLinear, k.convLinear, conv, w.xProj.as<void>(),
+          m.xProjPartial.as<float>(), m.xProjCounter.as<unsigned>(), dbc, dbcW,
+          order));
+    }
 
     cuda::ScanTensors scan{};
     scan.u = m.xc.as<void>();
@@ -760,14 +834,19 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
     scan.dim = static_cast<int>(e);
     scan.seqlen = 1;
     scan.dtProj = w.dtProj.as<float>();
+    const float *outBias = c.useBias ? w.outProjBias.as<float>() : nullptr;
+    if (twoKernels) {
+      MAMBA_RETURN_IF_ERROR(cuda::launchSelectiveScanStepLinear(
+          dev, m.scanOut[g], k.scanOut[g], scan, w.outProj.as<void>(), outBias,
+          m.hidden.as<float>(), d, order));
+      continue;
+    }
     MAMBA_RETURN_IF_ERROR(cuda::launchSelectiveScan(
         dev, m.scanStepDt, k.scanStepDt, scan, true, order));
-
     MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
         dev, m.gemvOut[g], k.gemvOut[g], m.y.as<void>(), e,
-        w.outProj.as<void>(), c.useBias ? w.outProjBias.as<float>() : nullptr,
-        nullptr, 0.0f, m.hidden.as<float>(), d, rows, static_cast<int>(d),
-        static_cast<int>(e), order));
+        w.outProj.as<void>(), outBias, nullptr, 0.0f, m.hidden.as<float>(), d,
+        rows, static_cast<int>(d), static_cast<int>(e), order));
   }
   const void *head =
       c.tieWordEmbeddings ? m.embeddingTable.as<void>() : m.lmHead.as<void>();
