@@ -181,7 +181,7 @@ TEST(CudaModel, GraphDecodeMatchesEagerDecode) {
         Status s = graphs->decode(next, *g, a.data());
         ASSERT_TRUE(s.ok()) << s.message();
         ASSERT_TRUE(eager->decode(next, *e, b.data()).ok());
-        // The fused scan step + out_proj adds its partial products with
+        // The two-kernel layer adds its split-K partial products with
         // atomics, in an order that varies between runs.
         const float err = maxAbsDiff(a.data(), b.data(), a.size());
         EXPECT_LE(err, 1e-5f * maxAbs(b.data(), b.size()))
