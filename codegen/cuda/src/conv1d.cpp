@@ -126,8 +126,8 @@ $NAME_state(const $XT *__restrict__ x, float *__restrict__ conv_state,
 Emitted emitCausalConv1dStep(const CausalConv1dDesc &d) {
   if (std::string e = validate(d); !e.empty())
     return {"", e};
-  if (!d.hasState)
-    return {"", d.name + ": a decode step needs the conv state"};
+  if (std::string e = detail::checkConvStep(d.name, d); !e.empty())
+    return {"", e};
   Vars v = vars(d, "decode step");
   v.push_back({"TOKENS", ""});
   std::string src = kHeader;

@@ -312,6 +312,28 @@ std::string checkMinBlocks(const std::string &kernel, const Schedule &s) {
   return "";
 }
 
+std::string checkConvStep(const std::string &kernel,
+                          const CausalConv1dDesc &conv) {
+  if (conv.width < 1 || conv.width > 64)
+    return kernel + ": width must be in [1, 64], got " +
+           std::to_string(conv.width);
+  if (!conv.hasState)
+    return kernel + ": a decode step needs the conv state";
+  return "";
+}
+
+std::string checkSlicePieces(const std::string &kernel,
+                             const std::string &subject, int slice,
+                             ElemType type) {
+  const int vec = 16 / elemBytes(type);
+  const int pieces = slice / vec;
+  if (slice >= vec && slice % vec == 0 && pieces <= 32 &&
+      (pieces & (pieces - 1)) == 0)
+    return "";
+  return kernel + ": " + subject + " must be " + std::to_string(vec) +
+         " x a power of two <= 32";
+}
+
 std::string minBlocksBound(const Schedule &s) {
   return s.minBlocksPerSM > 0 ? ", " + std::to_string(s.minBlocksPerSM) : "";
 }

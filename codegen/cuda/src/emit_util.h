@@ -33,6 +33,15 @@ std::string checkSchedule(const std::string &kernel, const Schedule &s);
 
 /// Empty if s.minBlocksPerSM is in [0, 32].
 std::string checkMinBlocks(const std::string &kernel, const Schedule &s);
+/// Empty if `conv` can run a decode step (width in [1, 64], a state).
+std::string checkConvStep(const std::string &kernel,
+                          const CausalConv1dDesc &conv);
+/// Empty if `slice` elements of `type` are a power-of-two count (<= 32) of
+/// 16-byte pieces, so that lanes sharing a row reduce with warp shuffles;
+/// else why, about `subject` (e.g. "kSlice (24)").
+std::string checkSlicePieces(const std::string &kernel,
+                             const std::string &subject, int slice,
+                             ElemType type);
 /// `__launch_bounds__`' second argument (", N"), empty without a bound.
 std::string minBlocksBound(const Schedule &s);
 

@@ -242,11 +242,8 @@ Emitted emitCausalConv1dStepLinear(const CausalConv1dStepLinearDesc &d) {
                     "' is not an identifier"};
   if (std::string e = detail::checkSchedule(d.name, d.schedule); !e.empty())
     return {"", e};
-  if (c.width < 1 || c.width > 64)
-    return {"", d.name + ": width must be in [1, 64], got " +
-                    std::to_string(c.width)};
-  if (!c.hasState)
-    return {"", d.name + ": a decode step needs the conv state"};
+  if (std::string e = detail::checkConvStep(d.name, c); !e.empty())
+    return {"", e};
   if (d.rows < 1 || d.dim < 1 || d.batch < 1 || d.batch > 64)
     return {"", d.name +
                     ": rows and dim must be >= 1 and batch in [1, 64], "

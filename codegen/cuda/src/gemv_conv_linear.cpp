@@ -29,22 +29,17 @@ std::string validate(const GemvConvStepLinearDesc &d) {
   if (d.gemv.batch > 16)
     return d.name + ": batch must be in [1, 16], got " +
            std::to_string(d.gemv.batch);
-  if (d.conv.width < 1 || d.conv.width > 64)
-    return d.name + ": width must be in [1, 64], got " +
-           std::to_string(d.conv.width);
-  if (!d.conv.hasState)
-    return d.name + ": a decode step needs the conv state";
+  if (std::string e = detail::checkConvStep(d.name, d.conv); !e.empty())
+    return e;
   if (d.rows < 1 || d.dim < 1)
     return d.name + ": rows and dim must be >= 1, got " +
            std::to_string(d.rows) + " and " + std::to_string(d.dim);
-  const int vec = 16 / detail::elemBytes(d.wType);
   const int rows = blockRows(d);
-  const int segs = rows / vec;
-  if (rows < vec || rows % vec != 0 || segs > 32 || (segs & (segs - 1)))
-    return d.name + ": the GEMV's rows per block (" + std::to_string(rows) +
-           ", the linear's K slice) must be " + std::to_string(vec) +
-           " x a power of two <= 32";
-  return "";
+  return detail::checkSlicePieces(d.name,
+                                  "the GEMV's rows per block (" +
+                                      std::to_string(rows) +
+                                      ", the linear's K slice)",
+                                  rows, d.wType);
 }
 
 } // namespace

@@ -33,12 +33,11 @@ std::string validate(const SelectiveScanStepLinearDesc &d) {
     return d.name + ": rows and dim must be >= 1 and batch in [1, 16], got " +
            std::to_string(d.rows) + ", " + std::to_string(d.dim) + " and " +
            std::to_string(d.batch);
-  const int vec = 16 / detail::elemBytes(d.wType);
   const int slice = d.schedule.kSlice;
-  const int segs = slice / vec;
-  if (slice < vec || slice % vec != 0 || segs > 32 || (segs & (segs - 1)))
-    return d.name + ": kSlice (" + std::to_string(slice) + ") must be " +
-           std::to_string(vec) + " x a power of two <= 32";
+  if (std::string e = detail::checkSlicePieces(
+          d.name, "kSlice (" + std::to_string(slice) + ")", slice, d.wType);
+      !e.empty())
+    return e;
   const int scanThreads = slice * scanLanes(d);
   if (d.schedule.threadsPerBlock % scanThreads != 0)
     return d.name + ": threadsPerBlock (" +
