@@ -1,5 +1,5 @@
 // Whole-model decode on the GPU with and without CUDA graphs, the fused
-// decode path (GEMVs of our own; 3 kernels per layer up to batch 4, 4 with
+// decode path (GEMVs of our own; 2 kernels per layer up to batch 4, 4 with
 // deterministicDecode or above) against the previous one (cuBLAS, 7 per
 // layer), the fused path with and without programmatic launches
 // ("overlap"), next to the weight-bandwidth roofline (weight bytes read per

@@ -19,9 +19,11 @@ std::string scanHeader(const SelectiveScanDesc &d, const std::string &what,
 /// Adds the placeholders every scan kernel uses to `vars` and returns the
 /// prologue: indices (batch from `batchIndex`), A scaled for exp2 and the
 /// state `h` in registers, initialised by `initH` (uses c, n0, i, valid).
+/// `stateIo`: the kernel reads or writes `state` (declares its offset
+/// `sbase`); `readout`: it writes y (declares the D skip `dskip`).
 std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
                          const std::string &batchIndex,
-                         const std::string &initH);
+                         const std::string &initH, bool stateIo, bool readout);
 
 /// The scan signature; `extra` is appended to the argument list.
 std::string scanSignature(const std::string &extra);

@@ -137,7 +137,7 @@ std::string scanStepBody(const SelectiveScanDesc &d, const std::string &bAt,
 
 std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
                          const std::string &batchIndex,
-                         const std::string &initH) {
+                         const std::string &initH, bool stateIo, bool readout) {
   const int items = d.schedule.itemsPerThread;
   const int poly =
       static_cast<int>(std::lround(d.schedule.fmaExpFraction * items));
@@ -157,24 +157,28 @@ std::string scanPrologue(const SelectiveScanDesc &d, Vars &vars,
                {"POLYEXP", std::to_string(poly)},
                {"DSKIP", d.hasD ? "valid ? D[c] : 0.0f" : "0.0f"},
                {"MINBLOCKS", detail::minBlocksBound(d.schedule)}});
-  return subst(R"(  constexpr int kPolyExp = $POLYEXP;
+  return subst(
+      R"(  constexpr int kPolyExp = $POLYEXP;
   const int b = $BATCH;
   const int local = threadIdx.x / kLanes;
   const int lane = threadIdx.x % kLanes;
   const int c = blockIdx.x * kChannels + local;
   const bool valid = c < dim;
   const int n0 = lane * kItems;
-  const long long sbase = ((long long)b * dim + c) * kState;
-  float a[kItems], h[kItems];
+$SBASE  float a[kItems], h[kItems];
 #pragma unroll
   for (int i = 0; i < kItems; ++i) {
     // exp(dt * A) = exp2(dt * A * log2(e))
     a[i] = valid ? A[(long long)c * kState + n0 + i] * 1.44269504089f : 0.0f;
     h[i] = $INITH;
   }
-  const float dskip = $DSKIP;
-)",
-               {{"BATCH", batchIndex}, {"INITH", initH}});
+$DSKIPDECL)",
+      {{"BATCH", batchIndex},
+       {"INITH", initH},
+       {"SBASE", stateIo ? "  const long long sbase = ((long long)b "
+                           "* dim + c) * kState;\n"
+                         : ""},
+       {"DSKIPDECL", readout ? "  const float dskip = $DSKIP;\n" : ""}});
 }
 
 std::string scanSignature(const std::string &extra) {
@@ -407,8 +411,6 @@ std::string scanTimeLoop(const SelectiveScanDesc &d, bool readout) {
       const int i = threadIdx.x + j * $THREADS;
       if (i < kChannels * kChunk) {
         $TILE
-        const int cc = c0 + ch;
-        const bool in = t < len && cc < dim;
         s_u[ch][t] = mamba_to_float(r_u[j]);
         s_dt[ch][t] = mamba_to_float(r_dt[j]);
 )";
@@ -488,7 +490,8 @@ Emitted emitSelectiveScan(const SelectiveScanDesc &d) {
       detail::scanHeader(d, "prefill", true) + detail::scanSignature("");
   src += detail::scanPrologue(
       d, vars, "blockIdx.y",
-      d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f");
+      d.hasInitialState ? "valid ? state[sbase + n0 + i] : 0.0f" : "0.0f", true,
+      true);
   src += "  const int t_begin = 0, t_end = seqlen;\n";
   src += detail::scanTimeLoop(d, true);
   src += R"(  if (valid) {
@@ -518,7 +521,7 @@ Emitted emitSelectiveScanStep(const SelectiveScanDesc &d) {
           dtProj ? ",\n      const float *__restrict__ dt_proj" : "");
   // The state is read after the wait (a programmatic launch may start
   // before the previous kernel ends); A, D and dt_proj are weights.
-  src += detail::scanPrologue(d, vars, "blockIdx.y", "0.0f");
+  src += detail::scanPrologue(d, vars, "blockIdx.y", "0.0f", true, true);
   std::string loadState = "  mamba_grid_wait();\n"
                           "  mamba_grid_launch_dependents();\n";
   if (d.hasInitialState)

@@ -17,7 +17,7 @@ const char *kChunkArgs = R"(,
       float *__restrict__ chunk_state, float *__restrict__ chunk_dtsum,
       int chunk_len)";
 
-const char *kChunkRange = R"(  const int chunks = gridDim.y, k = blockIdx.y;
+const char *kChunkRange = R"(  const int k = blockIdx.y;
   const int t_begin = k * chunk_len, t_end = min(seqlen, t_begin + chunk_len);
 )";
 
@@ -28,16 +28,16 @@ std::string chunkState(const SelectiveScanDesc &d) {
   std::string src =
       detail::scanHeader(p, "time-parallel pass 1: chunk end states", true) +
       detail::scanSignature(kChunkArgs);
-  src += detail::scanPrologue(p, vars, "blockIdx.z", "0.0f");
+  src += detail::scanPrologue(p, vars, "blockIdx.z", "0.0f", false, false);
   src += kChunkRange;
   src += detail::scanTimeLoop(p, false);
   src += R"(  if (valid) {
-    const long long cbase = (((long long)b * chunks + k) * dim + c) * kState;
+    const long long cbase = (((long long)b * gridDim.y + k) * dim + c) * kState;
 #pragma unroll
     for (int i = 0; i < kItems; ++i)
       chunk_state[cbase + n0 + i] = h[i];
     if (lane == 0)
-      chunk_dtsum[((long long)b * chunks + k) * dim + c] = dtsum;
+      chunk_dtsum[((long long)b * gridDim.y + k) * dim + c] = dtsum;
   }
 }
 )";
@@ -89,7 +89,8 @@ std::string chunkScan(const SelectiveScanDesc &d) {
   src += detail::scanPrologue(
       p, vars, "blockIdx.z",
       "valid ? chunk_state[(((long long)b * gridDim.y + blockIdx.y) * dim + "
-      "c) * kState + n0 + i] : 0.0f");
+      "c) * kState + n0 + i] : 0.0f",
+      false, true);
   src += kChunkRange;
   src += detail::scanTimeLoop(p, true);
   src += "}\n";
