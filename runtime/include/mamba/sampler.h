@@ -70,10 +70,18 @@ private:
   static bool likelier(const Candidate &a, const Candidate &b);
 
   void applyPenalty(const std::vector<TokenId> &history);
-  /// How many of the most likely candidates survive top-k, top-p and min-p.
-  size_t keptCount();
-  /// The top-p cut within the `k` best candidates.
-  size_t nucleusSize(size_t k);
+  /// Fills candidates_ with a prefix of the likelihood order of `row` that
+  /// holds every token top-k, top-p and min-p can keep (with top-k exactly
+  /// the k likeliest); returns the number of unmasked (not -inf) tokens.
+  /// `liveMass`: the sum of their weights.
+  size_t gatherCandidates(const float *row, size_t n, float maxLogit,
+                          double liveMass);
+  /// How many of the `live` most likely tokens survive top-k, top-p and
+  /// min-p.
+  size_t keptCount(size_t live, double liveMass);
+  /// The top-p cut within the `k` best tokens: the fewest whose weights
+  /// reach `target`.
+  size_t nucleusSize(size_t k, double target);
   /// A uniform double in [0, 1) from the top 53 bits of one RNG output.
   double uniform();
 

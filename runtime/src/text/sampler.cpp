@@ -3,6 +3,8 @@
 // distributions differ between library implementations.
 #include "mamba/sampler.h"
 
+#include "logit_rows.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -33,12 +35,10 @@ Status validate(const SamplerConfig &c) {
 }
 
 TokenId argmax(const float *values, size_t n) {
-  size_t best = 0;
-  for (size_t i = 1; i < n; ++i)
-    if (values[i] > values[best] ||
-        (std::isnan(values[best]) && !std::isnan(values[i])))
-      best = i;
-  return static_cast<TokenId>(best);
+  // The first index holding the maximum (NaNs skipped); none if all are NaN.
+  const size_t i =
+      logit_rows::firstEqual(values, n, logit_rows::maxOf(values, n));
+  return static_cast<TokenId>(i < n ? i : 0);
 }
 
 Expected<Sampler> Sampler::create(const SamplerConfig &config) {
@@ -74,7 +74,7 @@ bool Sampler::likelier(const Candidate &a, const Candidate &b) {
   return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
 }
 
-size_t Sampler::nucleusSize(size_t k) {
+size_t Sampler::nucleusSize(size_t k, double target) {
   auto at = [this](size_t i) {
     return candidates_.begin() + static_cast<std::ptrdiff_t>(i);
   };
@@ -84,11 +84,10 @@ size_t Sampler::nucleusSize(size_t k) {
       sum += weights_[candidates_[i].id];
     return sum;
   };
-  double target = config_.topP * mass(0, k); // relative to what top-k left
   // Bisect by selection for the range where the mass crosses the target, so
   // that only a few dozen candidates need sorting: linear time overall.
   double cumulative = 0.0;
-  size_t lo = 0, hi = k;
+  size_t lo = 0, hi = std::min(k, candidates_.size());
   while (hi - lo > 64) {
     size_t mid = lo + (hi - lo) / 2;
     std::nth_element(at(lo), at(mid), at(hi), likelier);
@@ -109,16 +108,21 @@ size_t Sampler::nucleusSize(size_t k) {
   return hi;
 }
 
-size_t Sampler::keptCount() {
-  size_t n = candidates_.size();
-  size_t k = n;
-  if (config_.topK > 0 && static_cast<size_t>(config_.topK) < n) {
-    k = static_cast<size_t>(config_.topK);
-    std::nth_element(candidates_.begin(),
-                     candidates_.begin() + std::ptrdiff_t(k), candidates_.end(),
-                     likelier);
+size_t Sampler::keptCount(size_t live, double liveMass) {
+  size_t k = live;
+  if (config_.topK > 0 && static_cast<size_t>(config_.topK) < live)
+    k = static_cast<size_t>(config_.topK); // candidates_ is the top k
+  size_t kept = k;
+  if (config_.topP < 1.0f) {
+    // Relative to what top-k left.
+    double mass = liveMass;
+    if (k < live) {
+      mass = 0.0;
+      for (const Candidate &c : candidates_)
+        mass += weights_[c.id];
+    }
+    kept = nucleusSize(k, config_.topP * mass);
   }
-  size_t kept = config_.topP < 1.0f ? nucleusSize(k) : k;
   if (config_.minP > 0.0f) {
     // The top weight is 1, so this is min-p; the survivors are a prefix of
     // the order because the weight grows with the logit.
@@ -130,57 +134,105 @@ size_t Sampler::keptCount() {
   return kept;
 }
 
+size_t Sampler::gatherCandidates(const float *row, size_t n, float maxLogit,
+                                 double liveMass) {
+  candidates_.clear();
+  size_t live = 0;
+  for (size_t i = 0; i < n; ++i)
+    live += row[i] != -INFINITY;
+  if (config_.topK > 0 && static_cast<size_t>(config_.topK) < live) {
+    // The k likeliest in one pass: a heap whose top is the least likely
+    // kept so far; most tokens lose to it at once.
+    const size_t k = static_cast<size_t>(config_.topK);
+    float bar = -INFINITY; // the top's logit once the heap is full
+    for (size_t i = 0; i < n; ++i) {
+      if (row[i] < bar || row[i] == -INFINITY)
+        continue;
+      const Candidate c = {row[i], static_cast<TokenId>(i)};
+      if (candidates_.size() < k) {
+        candidates_.push_back(c);
+        std::push_heap(candidates_.begin(), candidates_.end(), likelier);
+      } else if (likelier(c, candidates_.front())) {
+        std::pop_heap(candidates_.begin(), candidates_.end(), likelier);
+        candidates_.back() = c;
+        std::push_heap(candidates_.begin(), candidates_.end(), likelier);
+      }
+      if (candidates_.size() == k)
+        bar = candidates_.front().logit;
+    }
+    return live;
+  }
+  if (config_.topP < 1.0f) {
+    // Tokens whose weight is under (1 - top_p) x mass / live hold less than
+    // (1 - top_p) of the mass together, so the nucleus lies among the rest.
+    // The cut is on logits (a prefix of the order, ties on one side) and
+    // checked against the weights; if rounding fails it, all are kept.
+    const double floor = (1.0 - config_.topP) * liveMass / double(live);
+    const float cut =
+        static_cast<float>(maxLogit + config_.temperature * std::log(floor));
+    double mass = 0.0;
+    for (size_t i = 0; i < n; ++i)
+      if (row[i] >= cut && row[i] != -INFINITY) {
+        candidates_.push_back({row[i], static_cast<TokenId>(i)});
+        mass += weights_[i];
+      }
+    if (mass >= config_.topP * liveMass)
+      return live;
+    candidates_.clear();
+  }
+  for (size_t i = 0; i < n; ++i)
+    if (row[i] != -INFINITY)
+      candidates_.push_back({row[i], static_cast<TokenId>(i)});
+  return live;
+}
+
 Expected<TokenId> Sampler::sample(const float *logits, size_t vocabSize,
                                   const std::vector<TokenId> &history) {
   if (vocabSize == 0)
     return Status::error("sampler: the logits row is empty");
-  for (size_t i = 0; i < vocabSize; ++i)
-    if (std::isnan(logits[i]) || logits[i] == INFINITY)
-      return Status::error("sampler: logit of token " + std::to_string(i) +
-                           " is " + std::to_string(logits[i]));
-  logits_.assign(logits, logits + vocabSize);
-  if (config_.repetitionPenalty != 1.0f)
+  if (size_t i = logit_rows::firstUnusable(logits, vocabSize); i < vocabSize)
+    return Status::error("sampler: logit of token " + std::to_string(i) +
+                         " is " + std::to_string(logits[i]));
+  const bool greedy = config_.temperature == 0.0f || config_.topK == 1;
+  const float *row = logits;
+  if (config_.repetitionPenalty != 1.0f) {
+    logits_.assign(logits, logits + vocabSize);
     applyPenalty(history);
-  TokenId best = argmax(logits_.data(), vocabSize);
-  float maxLogit = logits_[static_cast<size_t>(best)];
+    row = logits_.data();
+  }
+  TokenId best = argmax(row, vocabSize);
+  float maxLogit = row[static_cast<size_t>(best)];
   if (maxLogit == -INFINITY)
     return Status::error("sampler: every logit is -inf");
-  if (config_.temperature == 0.0f || config_.topK == 1)
+  if (greedy)
     return best;
 
-  float invT = 1.0f / config_.temperature;
   weights_.resize(vocabSize);
-  candidates_.clear();
-  for (size_t i = 0; i < vocabSize; ++i) {
-    weights_[i] = std::exp((logits_[i] - maxLogit) * invT);
-    if (logits_[i] != -INFINITY)
-      candidates_.push_back({logits_[i], static_cast<TokenId>(i)});
-  }
-  size_t kept = keptCount();
-  if (kept < candidates_.size()) {
-    // Keep the `kept` likeliest: zero the rest. The boundary is the last one
-    // kept in the total order.
-    std::nth_element(candidates_.begin(),
-                     candidates_.begin() + std::ptrdiff_t(kept - 1),
-                     candidates_.end(), likelier);
-    Candidate last = candidates_[kept - 1];
-    for (size_t i = 0; i < vocabSize; ++i)
-      if (likelier(last, {logits_[i], static_cast<TokenId>(i)}))
-        weights_[i] = 0.0f;
+  logit_rows::softmaxWeights(row, vocabSize, maxLogit,
+                             1.0f / config_.temperature, weights_.data());
+  // Masked tokens have weight 0: this is the mass of the unmasked ones.
+  const double total = logit_rows::sumOf(weights_.data(), vocabSize);
+  double keptMass = total;
+  if (config_.topK > 0 || config_.topP < 1.0f || config_.minP > 0.0f) {
+    const size_t live = gatherCandidates(row, vocabSize, maxLogit, total);
+    const size_t kept = keptCount(live, total);
+    if (kept < live) {
+      // Keep the `kept` likeliest: zero the rest. The boundary is the last
+      // one kept in the total order.
+      std::nth_element(candidates_.begin(),
+                       candidates_.begin() + std::ptrdiff_t(kept - 1),
+                       candidates_.end(), likelier);
+      const Candidate last = candidates_[kept - 1];
+      logit_rows::zeroBelow(row, vocabSize, last.logit,
+                            static_cast<size_t>(last.id), weights_.data());
+      keptMass = logit_rows::sumOf(weights_.data(), vocabSize);
+    }
   }
   // Walk in id order, so the pick for a given random number depends only on
   // the weights, not on how a sort arranged them.
-  double total = 0.0;
-  for (size_t i = 0; i < vocabSize; ++i)
-    total += weights_[i];
-  double target = uniform() * total;
-  double cumulative = 0.0;
-  for (size_t i = 0; i < vocabSize; ++i) {
-    cumulative += weights_[i];
-    if (target < cumulative && weights_[i] > 0.0f)
-      return static_cast<TokenId>(i);
-  }
-  return best;
+  const size_t pick =
+      logit_rows::firstAbove(weights_.data(), vocabSize, uniform() * keptMass);
+  return pick < vocabSize ? static_cast<TokenId>(pick) : best;
 }
 
 } // namespace mamba
