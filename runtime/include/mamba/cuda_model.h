@@ -41,10 +41,11 @@ struct CudaModelOptions {
   /// x_proj, dt_proj + scan step, out_proj GEMV + residual add; 2 at batch
   /// <= 4, see deterministicDecode) with GEMVs
   /// of our own instead of cuBLAS. Larger batches, or 0, run the prefill
-  /// kernels and cuBLAS at len 1 (7 per layer). Default 1: on an H100 the
-  /// fused path wins at batch 1 but loses to cuBLAS at 1.4b BF16 batch 4
-  /// and at batch 16 (bench/results/cuda-2026-11-25c.md).
-  int64_t fusedDecodeMaxBatch = 1;
+  /// kernels and cuBLAS at len 1 (7 per layer). Default 4: on an H100 the
+  /// two-kernel layer beats cuBLAS at batch 4 (BF16: 1.4b 2 031 against
+  /// 1 669 tok/s, 130m 8 371 against 5 408), the fused path loses at batch
+  /// 16 (bench/results/cuda-2026-12-06c.md).
+  int64_t fusedDecodeMaxBatch = 4;
   /// Fused decode only, on GPUs of compute capability 9.0+: each kernel of
   /// the step is launched while the one before it still runs (programmatic
   /// dependent launch) and requests its first weights before waiting for
