@@ -5,10 +5,12 @@
 #define MAMBA_GENERATE_IMPL_H
 
 #include "mamba/generate.h"
+#include "mamba/thread_pool.h"
 
 #include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
 
 namespace mamba {
 namespace generate_detail {
@@ -110,25 +112,40 @@ generate(Model &model, const std::vector<TokenId> &prompt,
   }
   stats.prefillSeconds = generate_detail::secondsSince(start);
 
-  // Decode: sample from the last logits, feed the samples back.
+  // Decode: sample from the last logits, feed the samples back. The
+  // sequences sample in parallel: one sample reads the whole vocabulary row
+  // (tens to hundreds of microseconds), so at batch 16 sampling them one by
+  // one on the host took longer than a GPU decode step.
   std::vector<TokenId> next(batch);
-  std::vector<bool> done(batch, false);
+  std::vector<uint8_t> done(batch, 0);
+  std::vector<Status> sampled(batch);
+  ThreadPool pool(static_cast<int>(std::min<int64_t>(
+      batch, std::max(1u, std::thread::hardware_concurrency()))));
   start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < options.maxNewTokens; ++step) {
+    pool.parallelFor(batch, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        if (done[b])
+          continue;
+        Expected<TokenId> token =
+            samplers[b].sample(logits.data() + b * vocab, vocab, history[b]);
+        if (token.ok())
+          next[b] = token.value();
+        else
+          sampled[b] = token.status();
+      }
+    });
     bool anyLive = false;
     for (int64_t b = 0; b < batch; ++b) {
       if (done[b])
         continue;
-      Expected<TokenId> token =
-          samplers[b].sample(logits.data() + b * vocab, vocab, history[b]);
-      if (!token.ok())
-        return token.status();
-      next[b] = token.value();
+      if (!sampled[b].ok())
+        return sampled[b];
       history[b].push_back(next[b]);
       ++stats.generatedTokens;
       onToken(b, next[b]);
       if (options.eos && next[b] == *options.eos)
-        done[b] = true;
+        done[b] = 1;
       else
         anyLive = true;
     }
