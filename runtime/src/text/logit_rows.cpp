@@ -1,5 +1,7 @@
 #include "logit_rows.h"
 
+#include "../cpu/fast_math.h"
+
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -22,29 +24,6 @@ uint32_t floatToBits(float f) {
   uint32_t u;
   std::memcpy(&u, &f, sizeof u);
   return u;
-}
-
-/// e^x for x <= 0: x = k ln2 + f with k = round(x / ln2) (by adding 1.5 *
-/// 2^23, which leaves k in the low mantissa bits: no float-to-int
-/// conversion, which would not vectorize), ln2 split in two so that f is
-/// exact to float rounding, e^f by its degree-6 Taylor polynomial
-/// (|f| <= ln2 / 2: relative error < 3e-7), 2^k put into the exponent.
-float expNonPositive(float x) {
-  const float shifted = x * 1.44269504f + 12582912.0f;
-  const float k = shifted - 12582912.0f;
-  const float f = (x - k * 0.693145752f) - k * 1.42860677e-6f;
-  float p = 1.0f / 720;
-  p = p * f + 1.0f / 120;
-  p = p * f + 1.0f / 24;
-  p = p * f + 1.0f / 6;
-  p = p * f + 0.5f;
-  p = p * f + 1.0f;
-  p = p * f + 1.0f;
-  const uint32_t ki = floatToBits(shifted) - floatToBits(12582912.0f);
-  const float scale = bitsToFloat((ki + 127u) << 23);
-  // A mask, not a branch, so that the loop calling this vectorizes.
-  const uint32_t keep = 0u - static_cast<uint32_t>(x > -87.0f);
-  return bitsToFloat(floatToBits(p * scale) & keep);
 }
 
 } // namespace
@@ -83,8 +62,13 @@ float maxOf(const float *v, size_t n) {
 
 void softmaxWeights(const float *v, size_t n, float max, float invT,
                     float *out) {
-  for (size_t i = 0; i < n; ++i)
-    out[i] = expNonPositive((v[i] - max) * invT);
+  for (size_t i = 0; i < n; ++i) {
+    const float x = (v[i] - max) * invT;
+    // expApprox clamps at -87 (~1e-38); below, and for a -inf logit, the
+    // weight is 0. A mask, not a branch, so that the loop vectorizes.
+    const uint32_t keep = 0u - static_cast<uint32_t>(x > -87.0f);
+    out[i] = bitsToFloat(floatToBits(cpu::expApprox(x)) & keep);
+  }
 }
 
 /// The sum of w[0, n), n a multiple of kLanes, in kLanes partial sums.
@@ -129,7 +113,7 @@ void zeroBelow(const float *v, size_t n, float lastLogit, size_t lastId,
                float *w) {
   for (size_t i = 0; i < n; ++i) {
     const bool below = v[i] < lastLogit || (v[i] == lastLogit && i > lastId);
-    // A mask, not a branch, as in expNonPositive.
+    // A mask, not a branch, as in softmaxWeights.
     w[i] = bitsToFloat(floatToBits(w[i]) & (static_cast<uint32_t>(below) - 1u));
   }
 }
