@@ -92,6 +92,13 @@ void BM_TopP(benchmark::State &state) {
   runSampler(state, c);
 }
 
+void BM_MinP(benchmark::State &state) {
+  SamplerConfig c;
+  c.temperature = 0.8f;
+  c.minP = 0.05f;
+  runSampler(state, c);
+}
+
 void BM_TopK(benchmark::State &state) {
   SamplerConfig c;
   c.temperature = 0.8f;
@@ -106,5 +113,6 @@ BENCHMARK(BM_Greedy);
 BENCHMARK(BM_GreedyPenalty);
 BENCHMARK(BM_Temperature);
 BENCHMARK(BM_TopP);
+BENCHMARK(BM_MinP);
 BENCHMARK(BM_TopK);
 BENCHMARK_MAIN();

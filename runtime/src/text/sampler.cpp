@@ -180,8 +180,16 @@ size_t Sampler::gatherCandidates(const float *row, size_t n, float maxLogit,
       return live;
     candidates_.clear();
   }
+  // Min-p alone keeps the tokens of weight >= min_p, whose logits are >=
+  // max + temperature x ln(min_p): gather those, cut 1e-3 x temperature
+  // lower so that the weights' rounding cannot leave one out.
+  const float cut =
+      config_.topP == 1.0f && config_.minP > 0.0f
+          ? static_cast<float>(maxLogit + config_.temperature *
+                                              (std::log(config_.minP) - 1e-3))
+          : -INFINITY;
   for (size_t i = 0; i < n; ++i)
-    if (row[i] != -INFINITY)
+    if (row[i] >= cut && row[i] != -INFINITY)
       candidates_.push_back({row[i], static_cast<TokenId>(i)});
   return live;
 }
