@@ -26,6 +26,18 @@ uint32_t floatToBits(float f) {
   return u;
 }
 
+/// The sum of w[0, n), n a multiple of kLanes, in kLanes partial sums.
+double sumOfWhole(const float *w, size_t n) {
+  double s[kLanes] = {};
+  for (size_t i = 0; i < n; i += kLanes)
+    for (size_t j = 0; j < kLanes; ++j)
+      s[j] += w[i + j];
+  double total = 0.0;
+  for (double x : s)
+    total += x;
+  return total;
+}
+
 } // namespace
 
 size_t firstUnusable(const float *v, size_t n) {
@@ -69,18 +81,6 @@ void softmaxWeights(const float *v, size_t n, float max, float invT,
     const uint32_t keep = 0u - static_cast<uint32_t>(x > -87.0f);
     out[i] = bitsToFloat(floatToBits(cpu::expApprox(x)) & keep);
   }
-}
-
-/// The sum of w[0, n), n a multiple of kLanes, in kLanes partial sums.
-double sumOfWhole(const float *w, size_t n) {
-  double s[kLanes] = {};
-  for (size_t i = 0; i < n; i += kLanes)
-    for (size_t j = 0; j < kLanes; ++j)
-      s[j] += w[i + j];
-  double total = 0.0;
-  for (double x : s)
-    total += x;
-  return total;
 }
 
 double sumOf(const float *w, size_t n) {
