@@ -111,6 +111,9 @@ Output:
                            [prompt tokens, vocab_size]
   --print-ids              print generated token ids, not text (the
                            default for models without a tokenizer)
+  --print-all              with --batch B, also print sequences 1..B-1
+                           when generation ends, each from a new line
+                           that starts with "[i] " (sequence 0 streams)
   --help, --version
 )";
 }
@@ -158,6 +161,10 @@ Expected<RunOptions> parseRunOptions(int argc, char **argv) {
     }
     if (isFlag({"--print-ids"})) {
       o.printIds = true;
+      continue;
+    }
+    if (isFlag({"--print-all"})) {
+      o.printAll = true;
       continue;
     }
     if (isFlag({"--deterministic"})) {

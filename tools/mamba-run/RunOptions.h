@@ -39,6 +39,8 @@ struct RunOptions {
   bool ignoreEos = false;
   /// Print generated token ids instead of text.
   bool printIds = false;
+  /// With a batch, also print sequences 1..B-1 after sequence 0.
+  bool printAll = false;
   /// MODEL is the package this executable carries (mamba-compile
   /// --emit=executable), not one the user named.
   bool embeddedModel = false;

@@ -74,7 +74,8 @@ void report(const GenerateStats &stats, const run::RunOptions &options,
 }
 
 /// Generation with `model` (CpuModel or CudaModel): streams sequence 0's
-/// text, writes the prompt logits if asked, then the report.
+/// text (the others' follow with --print-all), writes the prompt logits if
+/// asked, then the report.
 template <class Model>
 int runGeneration(Model &model, const run::RunOptions &options,
                   const Tokenizer *tokenizer,
@@ -92,16 +93,23 @@ int runGeneration(Model &model, const run::RunOptions &options,
   if (Status s = checkGenerateInputs(model, promptIds, generation); !s.ok())
     return fail(s);
 
-  // Only sequence 0 is printed; the others run for throughput.
+  // Sequence 0 streams; the others run for throughput, and with
+  // --print-all are kept and printed when generation ends.
+  const bool text = tokenizer && !options.printIds;
   std::optional<TokenStreamDecoder> stream;
-  if (tokenizer && !options.printIds) {
+  if (text) {
     stream.emplace(*tokenizer, /*skipSpecial=*/true);
     std::cout << tokenizer->decode(promptIds, /*skipSpecial=*/true)
               << std::flush;
   }
+  std::vector<std::vector<TokenId>> others(
+      options.printAll ? static_cast<size_t>(options.batch) : 0);
   auto onToken = [&](int64_t sequence, TokenId token) {
-    if (sequence != 0)
+    if (sequence != 0) {
+      if (options.printAll)
+        others[sequence].push_back(token);
       return;
+    }
     if (stream)
       std::cout << stream->push(token) << std::flush;
     else
@@ -116,6 +124,22 @@ int runGeneration(Model &model, const run::RunOptions &options,
   std::cout << std::endl;
   if (!stats.ok())
     return fail(stats.status());
+  for (size_t b = 1; b < others.size(); ++b) {
+    std::cout << '[' << b << "] ";
+    if (text) {
+      // Decoded as sequence 0 was, so the same tokens print the same text.
+      TokenStreamDecoder decoder(*tokenizer, /*skipSpecial=*/true);
+      std::cout << tokenizer->decode(promptIds, /*skipSpecial=*/true);
+      for (TokenId t : others[b])
+        std::cout << decoder.push(t);
+      std::cout << decoder.flush();
+    } else {
+      for (TokenId t : others[b])
+        std::cout << t << ' ';
+    }
+    std::cout << '\n';
+  }
+  std::cout << std::flush;
 
   if (options.logitsOut) {
     const int64_t vocab = model.vocabSize();
