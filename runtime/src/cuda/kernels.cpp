@@ -9,6 +9,10 @@ namespace {
 unsigned ceilDiv(long long a, long long b) {
   return static_cast<unsigned>((a + b - 1) / b);
 }
+/// Rows of W one block of a generated GEMV covers: itemsPerThread per warp.
+int gemvRowsPerBlock(const cg::Schedule &s) {
+  return s.threadsPerBlock / 32 * s.itemsPerThread;
+}
 } // namespace
 
 Status launchSelectiveScan(Device &dev, CUfunction f,
@@ -145,9 +149,7 @@ Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
                          std::to_string(batch));
   auto args =
       kernelArgs(x, ldx, w, bias, normWeight, eps, y, ldy, batch, rows, k);
-  const int rowsPerBlock =
-      desc.schedule.threadsPerBlock / 32 * desc.schedule.itemsPerThread;
-  return dev.launch(f, ceilDiv(rows, rowsPerBlock), 1, 1,
+  return dev.launch(f, ceilDiv(rows, gemvRowsPerBlock(desc.schedule)), 1, 1,
                     desc.schedule.threadsPerBlock, args.data(),
                     desc.name.c_str(), order);
 }
@@ -169,10 +171,8 @@ Status launchGemvConvStepLinear(Device &dev, CUfunction f,
   auto args = kernelArgs(a.x, a.ldx, a.w, a.bias, a.normWeight, a.eps, a.y,
                          a.ldy, a.batch, a.rows, a.k, c.weight, c.bias, c.state,
                          c.out, c.outS.batch, w2, y2, ldy2);
-  const int rowsPerBlock = desc.gemv.schedule.threadsPerBlock / 32 *
-                           desc.gemv.schedule.itemsPerThread;
-  return dev.launch(f, ceilDiv(g.rows, rowsPerBlock), 1, 1,
-                    desc.gemv.schedule.threadsPerBlock, args.data(),
+  return dev.launch(f, ceilDiv(g.rows, gemvRowsPerBlock(desc.gemv.schedule)), 1,
+                    1, desc.gemv.schedule.threadsPerBlock, args.data(),
                     desc.name.c_str(), order);
 }
 
