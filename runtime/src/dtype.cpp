@@ -1,26 +1,12 @@
 // Bit-exact conversions between float and the 16-bit storage formats.
 #include "mamba/dtype.h"
 
+#include "float_bits.h"
+
 #include <cmath>
 #include <cstring>
 
 namespace mamba {
-
-namespace {
-
-uint32_t bitsOf(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
-
-float floatOf(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-} // namespace
 
 const char *dtypeName(DType dtype) {
   switch (dtype) {

@@ -1,11 +1,11 @@
 #include "logit_rows.h"
 
 #include "../cpu/fast_math.h"
+#include "../float_bits.h"
 
 #include <climits>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 namespace mamba::logit_rows {
 namespace {
@@ -13,18 +13,6 @@ namespace {
 /// Independent accumulators per pass: enough for one 256-bit vector of
 /// floats, so a reduction does not wait on one add chain.
 constexpr size_t kLanes = 8;
-
-float bitsToFloat(uint32_t u) {
-  float f;
-  std::memcpy(&f, &u, sizeof f);
-  return f;
-}
-
-uint32_t floatToBits(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, sizeof u);
-  return u;
-}
 
 /// The sum of w[0, n), n a multiple of kLanes, in kLanes partial sums.
 double sumOfWhole(const float *w, size_t n) {
@@ -58,7 +46,7 @@ float maxOf(const float *v, size_t n) {
   // float's bits with the magnitude flipped for negatives order like the
   // floats (the map is its own inverse); NaN maps below everything.
   auto key = [](float x) {
-    const int32_t b = static_cast<int32_t>(floatToBits(x));
+    const int32_t b = static_cast<int32_t>(bitsOf(x));
     const int32_t nan = -static_cast<int32_t>(x != x);
     return ((b ^ ((b >> 31) & 0x7fffffff)) & ~nan) | (INT32_MIN & nan);
   };
@@ -69,7 +57,7 @@ float maxOf(const float *v, size_t n) {
   }
   if (best == INT32_MIN)
     return -INFINITY;
-  return bitsToFloat(static_cast<uint32_t>(best ^ ((best >> 31) & 0x7fffffff)));
+  return floatOf(static_cast<uint32_t>(best ^ ((best >> 31) & 0x7fffffff)));
 }
 
 void softmaxWeights(const float *v, size_t n, float max, float invT,
@@ -79,7 +67,7 @@ void softmaxWeights(const float *v, size_t n, float max, float invT,
     // expApprox clamps at -87 (~1e-38); below, and for a -inf logit, the
     // weight is 0. A mask, not a branch, so that the loop vectorizes.
     const uint32_t keep = 0u - static_cast<uint32_t>(x > -87.0f);
-    out[i] = bitsToFloat(floatToBits(cpu::expApprox(x)) & keep);
+    out[i] = floatOf(bitsOf(cpu::expApprox(x)) & keep);
   }
 }
 
@@ -114,7 +102,7 @@ void zeroBelow(const float *v, size_t n, float lastLogit, size_t lastId,
   for (size_t i = 0; i < n; ++i) {
     const bool below = v[i] < lastLogit || (v[i] == lastLogit && i > lastId);
     // A mask, not a branch, as in softmaxWeights.
-    w[i] = bitsToFloat(floatToBits(w[i]) & (static_cast<uint32_t>(below) - 1u));
+    w[i] = floatOf(bitsOf(w[i]) & (static_cast<uint32_t>(below) - 1u));
   }
 }
 
