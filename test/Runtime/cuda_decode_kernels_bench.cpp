@@ -141,9 +141,18 @@ Status benchGemvs(cuda::Device &dev, const std::string &model, double copyGBs) {
         if (!f.ok())
           return f.status();
         Expected<double> us = timeUs(dev, *b, [&](const void *w) {
-          return cuda::launchGemv(dev, *f, g, b->x.as<void>(), s.k, w, nullptr,
-                                  b->norm.as<float>(), 1e-5f, b->y.as<float>(),
-                                  s.rows, batch, s.rows, s.k);
+          const cuda::GemvTensors t{b->x.as<void>(),
+                                    s.k,
+                                    w,
+                                    nullptr,
+                                    b->norm.as<float>(),
+                                    1e-5f,
+                                    b->y.as<float>(),
+                                    s.rows,
+                                    batch,
+                                    s.rows,
+                                    s.k};
+          return cuda::launchGemv(dev, *f, g, t);
         });
         if (!us.ok())
           return us.status();

@@ -87,19 +87,24 @@ TEST_P(CudaDecodeGemv, MatchesCpu) {
   ASSERT_TRUE(module);
   cuda::DeviceBuffer biasDev = toDevice(*dev, bias),
                      normDev = toDevice(*dev, normW), yDev = toDevice(*dev, y0);
-  Status s = cuda::launchGemv(*dev, test::fn(*module, "gemv"), desc,
-                              xDev.as<void>(), K, wDev.as<void>(),
-                              biasDev.as<float>(), normDev.as<float>(), 1e-5f,
-                              yDev.as<float>(), R, B, R, K);
+  cuda::GemvTensors g{xDev.as<void>(),
+                      K,
+                      wDev.as<void>(),
+                      biasDev.as<float>(),
+                      normDev.as<float>(),
+                      1e-5f,
+                      yDev.as<float>(),
+                      R,
+                      B,
+                      R,
+                      K};
+  Status s = cuda::launchGemv(*dev, test::fn(*module, "gemv"), desc, g);
   ASSERT_TRUE(s.ok()) << s.message();
   std::vector<float> y = fromDevice<float>(*dev, yDev);
   EXPECT_LE(maxAbsDiff(y.data(), ref.data(), y.size()),
             1e-5f * maxAbs(ref.data(), ref.size()));
-  EXPECT_FALSE(cuda::launchGemv(*dev, test::fn(*module, "gemv"), desc,
-                                xDev.as<void>(), K, wDev.as<void>(), nullptr,
-                                nullptr, 0, yDev.as<float>(), R, p.bucket + 1,
-                                R, K)
-                   .ok());
+  g.batch = p.bucket + 1;
+  EXPECT_FALSE(cuda::launchGemv(*dev, test::fn(*module, "gemv"), desc, g).ok());
 }
 
 constexpr cg::ElemType F32 = cg::ElemType::F32, BF16 = cg::ElemType::BF16;

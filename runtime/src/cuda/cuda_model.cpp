@@ -806,9 +806,8 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
           dev, m.inConv[g], k.inConv[g], in, conv, w.xProj.as<void>(), dbc,
           dbcW, order));
     } else {
-      MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
-          dev, m.gemvIn[g], k.gemvIn[g], in.x, in.ldx, in.w, in.bias,
-          in.normWeight, in.eps, in.y, in.ldy, in.batch, in.rows, in.k, order));
+      MAMBA_RETURN_IF_ERROR(
+          cuda::launchGemv(dev, m.gemvIn[g], k.gemvIn[g], in, order));
       MAMBA_RETURN_IF_ERROR(cuda::launchCausalConv1dStepLinear(
           dev, m.convLinear, k.convLinear, conv, w.xProj.as<void>(),
           m.xProjPartial.as<float>(), m.xProjCounter.as<unsigned>(), dbc, dbcW,
@@ -845,17 +844,34 @@ Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
     }
     MAMBA_RETURN_IF_ERROR(cuda::launchSelectiveScan(
         dev, m.scanStepDt, k.scanStepDt, scan, true, order));
-    MAMBA_RETURN_IF_ERROR(cuda::launchGemv(
-        dev, m.gemvOut[g], k.gemvOut[g], m.y.as<void>(), e,
-        w.outProj.as<void>(), outBias, nullptr, 0.0f, m.hidden.as<float>(), d,
-        rows, static_cast<int>(d), static_cast<int>(e), order));
+    const cuda::GemvTensors out{m.y.as<void>(),
+                                e,
+                                w.outProj.as<void>(),
+                                outBias,
+                                nullptr,
+                                0.0f,
+                                m.hidden.as<float>(),
+                                d,
+                                rows,
+                                static_cast<int>(d),
+                                static_cast<int>(e)};
+    MAMBA_RETURN_IF_ERROR(
+        cuda::launchGemv(dev, m.gemvOut[g], k.gemvOut[g], out, order));
   }
   const void *head =
       c.tieWordEmbeddings ? m.embeddingTable.as<void>() : m.lmHead.as<void>();
-  return cuda::launchGemv(
-      dev, m.gemvHead[g], k.gemvHead[g], m.hidden.as<void>(), d, head, nullptr,
-      m.normF.as<float>(), eps, m.logits.as<float>(), c.vocabSize, rows,
-      static_cast<int>(c.vocabSize), static_cast<int>(d), order);
+  const cuda::GemvTensors logits{m.hidden.as<void>(),
+                                 d,
+                                 head,
+                                 nullptr,
+                                 m.normF.as<float>(),
+                                 eps,
+                                 m.logits.as<float>(),
+                                 c.vocabSize,
+                                 rows,
+                                 static_cast<int>(c.vocabSize),
+                                 static_cast<int>(d)};
+  return cuda::launchGemv(dev, m.gemvHead[g], k.gemvHead[g], logits, order);
 }
 
 Status CudaModel::computeLogits(int64_t batch, int64_t len, LogitsMode mode,

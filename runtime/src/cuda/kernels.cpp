@@ -139,17 +139,15 @@ Status launchCausalConv1dStep(Device &dev, CUfunction f,
 }
 
 Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
-                  const void *x, long long ldx, const void *w,
-                  const float *bias, const float *normWeight, float eps,
-                  float *y, long long ldy, int batch, int rows, int k,
-                  Device::Order order) {
-  if (batch < 1 || batch > desc.batch)
+                  const GemvTensors &g, Device::Order order) {
+  if (g.batch < 1 || g.batch > desc.batch)
     return Status::error(desc.name + " runs batch 1.." +
                          std::to_string(desc.batch) + ", got " +
-                         std::to_string(batch));
-  auto args =
-      kernelArgs(x, ldx, w, bias, normWeight, eps, y, ldy, batch, rows, k);
-  return dev.launch(f, ceilDiv(rows, gemvRowsPerBlock(desc.schedule)), 1, 1,
+                         std::to_string(g.batch));
+  GemvTensors a = g;
+  auto args = kernelArgs(a.x, a.ldx, a.w, a.bias, a.normWeight, a.eps, a.y,
+                         a.ldy, a.batch, a.rows, a.k);
+  return dev.launch(f, ceilDiv(g.rows, gemvRowsPerBlock(desc.schedule)), 1, 1,
                     desc.schedule.threadsPerBlock, args.data(),
                     desc.name.c_str(), order);
 }

@@ -89,15 +89,8 @@ Status launchCausalConv1dStep(Device &dev, CUfunction f,
                               const cg::CausalConv1dDesc &desc,
                               const ConvTensors &t);
 
-/// y[b, row] (=, or += with desc.accumulate) W[row] . x[b] (+ bias) for
-/// batch <= desc.batch; with desc.normInput, x is rmsnorm'ed by normWeight.
-Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
-                  const void *x, long long ldx, const void *w,
-                  const float *bias, const float *normWeight, float eps,
-                  float *y, long long ldy, int batch, int rows, int k,
-                  Device::Order order = Device::Order::Serial);
-
-/// The operands of launchGemv.
+/// The operands of a decode GEMV: y[b] for b < batch from x[b] (row
+/// strides ldx, ldy) and W [rows, k].
 struct GemvTensors {
   const void *x;
   long long ldx;
@@ -108,6 +101,12 @@ struct GemvTensors {
   long long ldy;
   int batch, rows, k;
 };
+/// y[b, row] (=, or += with desc.accumulate) W[row] . x[b] (+ bias) for
+/// batch <= desc.batch; with desc.normInput, x is rmsnorm'ed by normWeight.
+Status launchGemv(Device &dev, CUfunction f, const cg::GemvDesc &desc,
+                  const GemvTensors &g,
+                  Device::Order order = Device::Order::Serial);
+
 /// The GEMV `g` (as launchGemv) fused with the conv step of its first
 /// desc.dim rows (`conv`: weight, bias, state, out and outS of one token;
 /// x comes from the GEMV) and y2[b] += W2 . conv_out[b] (W2 [desc.rows,
