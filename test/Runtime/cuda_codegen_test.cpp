@@ -205,6 +205,7 @@ TEST(CudaCodegen, ScanStepLinearGridCompiles) {
         d.dim = slice == 8 ? 100 : 1536;
         d.batch = batch;
         d.hasBias = batch == 4;
+        d.stateBeforeWait = batch != 4;
         d.schedule.threadsPerBlock = slice == 64 ? 512 : 256;
         d.schedule.kSlice = t == ElemType::F32 ? slice / 2 : slice;
         d.schedule.loadsInFlight = slice == 16 ? 3 : 8;
@@ -237,6 +238,7 @@ TEST(CudaCodegen, GemvConvStepLinearGridCompiles) {
         d.wType = t;
         d.rows = dim == 100 ? 7 : 80;
         d.dim = dim;
+        d.stateBeforeWait = batch != 4;
         expectCompiles({cg::emitGemvConvStepLinear(d)},
                        std::string("gemv + conv step + linear ") +
                            elemTypeName(t) + " batch " + std::to_string(batch) +

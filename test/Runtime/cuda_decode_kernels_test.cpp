@@ -213,7 +213,7 @@ struct GemvConvCase {
   const char *name;
   cg::ElemType w; ///< in_proj's, x_proj's and the conv output's type
   int batch, bucket, dim;
-  bool bias;
+  bool bias, stateBeforeWait;
 };
 
 class CudaDecodeGemvConvLinear : public ::testing::TestWithParam<GemvConvCase> {
@@ -265,6 +265,7 @@ TEST_P(CudaDecodeGemvConvLinear, MatchesCpu) {
   desc.wType = p.w;
   desc.rows = R;
   desc.dim = E;
+  desc.stateBeforeWait = p.stateBeforeWait;
   auto module = test::compileModule(*dev, {cg::emitGemvConvStepLinear(desc)});
   ASSERT_TRUE(module);
   cuda::DeviceBuffer xDev = toDevice(*dev, x), biasDev = toDevice(*dev, inBias),
@@ -329,11 +330,15 @@ TEST_P(CudaDecodeGemvConvLinear, MatchesCpu) {
 
 INSTANTIATE_TEST_SUITE_P(
     Shapes, CudaDecodeGemvConvLinear,
-    ::testing::Values(GemvConvCase{"F32Batch1", F32, 1, 1, 100, false},
-                      GemvConvCase{"Bf16Batch3Bias", BF16, 3, 4, 100, true},
-                      GemvConvCase{"Bf16Batch2Aligned", BF16, 2, 4, 128, false},
-                      // 99 channels: element-wise x_proj weight loads.
-                      GemvConvCase{"F32OddDimBias", F32, 4, 4, 99, true}),
+    ::testing::Values(
+        GemvConvCase{"F32Batch1", F32, 1, 1, 100, false, true},
+        GemvConvCase{"Bf16Batch3Bias", BF16, 3, 4, 100, true, false},
+        GemvConvCase{"Bf16Batch2Aligned", BF16, 2, 4, 128, false, true},
+        // 99 channels: element-wise x_proj weight loads.
+        GemvConvCase{"F32OddDimBias", F32, 4, 4, 99, true, false},
+        // 16 x 32 conv steps per block: two per thread, the second loaded
+        // after the grid wait.
+        GemvConvCase{"F32Batch16", F32, 16, 16, 100, false, true}),
     [](const auto &info) { return std::string(info.param.name); });
 
 /// Random inputs of a decode scan step with dt_proj folded in (x_proj's
@@ -453,7 +458,7 @@ struct ScanLinearCase {
   const char *name;
   cg::ElemType w; ///< also u's type
   int batch, bucket, rows, dim, rank, slice;
-  bool bias;
+  bool bias, stateBeforeWait;
 };
 
 class CudaDecodeScanStepLinear
@@ -484,6 +489,7 @@ TEST_P(CudaDecodeScanStepLinear, MatchesCpu) {
   desc.dim = p.dim;
   desc.batch = p.bucket;
   desc.hasBias = p.bias;
+  desc.stateBeforeWait = p.stateBeforeWait;
   desc.schedule.threadsPerBlock = 256;
   desc.schedule.kSlice = p.slice;
   desc.schedule.loadsInFlight = 2; // several rounds of loads at these rows
@@ -516,14 +522,17 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         // 100 channels: a partial last slice; 771 rows: a partial row group
         // (scalar atomics) and several rounds of weight loads.
-        ScanLinearCase{"F32Batch1", F32, 1, 1, 771, 100, 5, 16, false},
-        ScanLinearCase{"Bf16Batch3Bias", BF16, 3, 4, 771, 100, 32, 16, true},
-        ScanLinearCase{"Bf16Batch4Slice32", BF16, 4, 4, 512, 256, 16, 32,
+        ScanLinearCase{"F32Batch1", F32, 1, 1, 771, 100, 5, 16, false, true},
+        ScanLinearCase{"Bf16Batch3Bias", BF16, 3, 4, 771, 100, 32, 16, true,
                        false},
+        // Two batch passes: the first pass's state loaded before the wait.
+        ScanLinearCase{"Bf16Batch4Slice32", BF16, 4, 4, 512, 256, 16, 32, false,
+                       true},
         // 99 channels: not a multiple of the 16-byte vector, the element-wise
         // weight loads.
-        ScanLinearCase{"Bf16OddDimScalarPath", BF16, 2, 4, 64, 99, 8, 16, true},
-        ScanLinearCase{"F32Batch16", F32, 16, 16, 130, 64, 32, 8, true}),
+        ScanLinearCase{"Bf16OddDimScalarPath", BF16, 2, 4, 64, 99, 8, 16, true,
+                       false},
+        ScanLinearCase{"F32Batch16", F32, 16, 16, 130, 64, 32, 8, true, true}),
     [](const auto &info) { return std::string(info.param.name); });
 
 } // namespace

@@ -176,15 +176,17 @@ __device__ __forceinline__ mamba_u4 mamba_load16(const T *row, int kk,
   return t;
 }
 // One token of a depthwise causal conv on one channel: shifts its state
-// (the last W inputs) by x and returns bias + weight . window.
+// (the last W inputs, read from prev: the state itself or a copy of it
+// loaded earlier) by x, stores it, and returns bias + weight . window.
 template <int W>
-__device__ __forceinline__ float mamba_conv_step(float *state,
-                                                 const float *weight,
-                                                 float bias, float x) {
+__device__ __forceinline__ float mamba_conv_step_from(const float *prev,
+                                                      float *state,
+                                                      const float *weight,
+                                                      float bias, float x) {
   float win[W];
 #pragma unroll
   for (int j = 0; j + 1 < W; ++j)
-    win[j] = state[j + 1];
+    win[j] = prev[j + 1];
   win[W - 1] = x;
   float acc = bias;
 #pragma unroll
@@ -193,6 +195,13 @@ __device__ __forceinline__ float mamba_conv_step(float *state,
     state[j] = win[j];
   }
   return acc;
+}
+// The same, reading the state in place.
+template <int W>
+__device__ __forceinline__ float mamba_conv_step(float *state,
+                                                 const float *weight,
+                                                 float bias, float x) {
+  return mamba_conv_step_from<W>(state, state, weight, bias, x);
 }
 // p[0..3] += a, b, c, d atomically (split-K partial products): one vector
 // reduction on sm_90+ (p 16-byte aligned), four scalar ones before.
@@ -207,11 +216,14 @@ __device__ __forceinline__ void mamba_red_add4(float *p, float a, float b,
 }
 // Programmatic dependent launch (sm_90+). A kernel launched with it starts
 // while the kernel before it on the stream still runs: before
-// mamba_grid_wait() it may read weights only (nothing a kernel writes);
-// after it, everything the earlier kernels wrote is visible. Every such
-// kernel waits before it exits, so the completion of one implies that of
-// all before it. mamba_grid_launch_dependents() lets the next kernel start
-// its own prologue. Both are no-ops in an ordinary launch.
+// mamba_grid_wait() it may read only what that kernel does not write
+// (weights; a decode kernel's own recurrent state, last written by the same
+// kernel one step earlier: the kernel before it launched its dependents
+// after its own wait, when every earlier kernel had finished); after it,
+// everything the earlier kernels wrote is visible. Every such kernel waits
+// before it exits, so the completion of one implies that of all before it.
+// mamba_grid_launch_dependents() lets the next kernel start its own
+// prologue. Both are no-ops in an ordinary launch.
 __device__ __forceinline__ void mamba_grid_wait() {
 #if __CUDA_ARCH__ >= 900
   asm volatile("griddepcontrol.wait;" ::: "memory");

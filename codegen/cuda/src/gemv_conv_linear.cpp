@@ -60,7 +60,8 @@ Emitted emitGemvConvStepLinear(const GemvConvStepLinearDesc &d) {
             {"W2N", elemTypeName(d.wType)},
             {"ACT", c.silu ? "silu" : "none"},
             {"CBIAS", c.hasBias ? "conv_bias[ch]" : "0.0f"},
-            {"APPLY", c.silu ? "mamba_silu(cacc)" : "cacc"}};
+            {"APPLY", c.silu ? "mamba_silu(cacc)" : "cacc"},
+            {"EARLY", d.stateBeforeWait ? "true" : "false"}};
   detail::GemvEpilogue epi;
   epi.params = subst(R"(,
       const float *__restrict__ conv_weight,
@@ -97,6 +98,25 @@ Emitted emitGemvConvStepLinear(const GemvConvStepLinearDesc &d) {
 #pragma unroll
   for (int p = 0; p < kPre2; ++p)
     w2v[p] = ch0 < kDim ? load_w2(p) : mamba_u4{0u, 0u, 0u, 0u};
+  // A thread's conv step operands: its channel's state, weights and bias.
+  float cprev[kWidth], cw[kWidth], cb = 0.0f;
+  auto load_conv = [&](int i) {
+    const int b = i / kBlockRows, ch = ch0 + i % kBlockRows;
+    const bool in = b < batch && ch < kDim;
+#pragma unroll
+    for (int j = 0; j < kWidth; ++j) {
+      cprev[j] = in ? conv_state[((long long)b * kDim + ch) * kWidth + j]
+                    : 0.0f;
+      cw[j] = in ? conv_weight[(long long)ch * kWidth + j] : 0.0f;
+    }
+    cb = in ? $CBIAS : 0.0f;
+  };
+  // stateBeforeWait: the first ones before the wait as well. Only this
+  // kernel writes the state, one step earlier, and a step's kernels start
+  // after the previous step has ended.
+  constexpr bool kStateEarly = $EARLY;
+  if (kStateEarly)
+    load_conv(threadIdx.x);
 )",
             v);
   epi.store = "        if (row < kDim)\n          s_x[b][row - ch0] = v;\n";
@@ -108,11 +128,13 @@ Emitted emitGemvConvStepLinear(const GemvConvStepLinearDesc &d) {
   __syncthreads();
   for (int i = threadIdx.x; i < batch * kBlockRows; i += $THREADS) {
     const int b = i / kBlockRows, cc = i % kBlockRows, ch = ch0 + cc;
+    if (!kStateEarly || i != threadIdx.x)
+      load_conv(i);
     float cv = 0.0f;
     if (ch < kDim) {
-      const float cacc = mamba_conv_step<kWidth>(
-          conv_state + ((long long)b * kDim + ch) * kWidth,
-          conv_weight + (long long)ch * kWidth, $CBIAS, s_x[b][cc]);
+      const float cacc = mamba_conv_step_from<kWidth>(
+          cprev, conv_state + ((long long)b * kDim + ch) * kWidth, cw, cb,
+          s_x[b][cc]);
       cv = $APPLY;
       mamba_store(&conv_out[b * ld_out + ch], cv);
     }

@@ -93,6 +93,8 @@ Emitted emitSelectiveScanStepLinear(const SelectiveScanStepLinearDesc &d) {
               sum[r][b] += row0 + r < kRows ? bias[row0 + r] : 0.0f;
 )"
                          : ""}};
+  v.push_back(
+      {"EARLY", d.stateBeforeWait && s.hasInitialState ? "true" : "false"});
   std::string src = detail::scanHeader(
       s,
       "decode step, dt_proj of rank " + std::to_string(s.dtRank) +
@@ -156,7 +158,19 @@ $NAME(const $UT *__restrict__ u, long long u_sb,
     // exp(dt * A) = exp2(dt * A * log2(e))
     a[i] = valid ? A[(long long)c * kState + n0 + i] * 1.44269504089f : 0.0f;
   const float dskip = $DSKIP;
-$DTPRELOAD  mamba_grid_wait();
+$DTPRELOAD  // stateBeforeWait: the first batch pass's state before the wait as
+  // well. Only this kernel writes it, one step earlier, and a step's
+  // kernels start after the previous step has ended.
+  constexpr bool kStateEarly = $EARLY;
+  float h0[kItems];
+  if (kStateEarly) {
+    const bool act = valid && bq < batch;
+    const long long sbase = ((long long)bq * dim + c) * kState;
+#pragma unroll
+    for (int i = 0; i < kItems; ++i)
+      h0[i] = act ? state[sbase + n0 + i] : 0.0f;
+  }
+  mamba_grid_wait();
   mamba_grid_launch_dependents();
   // The scan step of every batch row; y of the slice goes to shared memory.
   // The loop bound is uniform, so whole warps reach the shuffles.
@@ -171,7 +185,7 @@ $DTDOT    float dt = 0.0f, uv = 0.0f, h[kItems], bv[kItems], cv[kItems];
     }
 #pragma unroll
     for (int i = 0; i < kItems; ++i) {
-      h[i] = act ? $INITH : 0.0f;
+      h[i] = kStateEarly && b0 == 0 ? h0[i] : act ? $INITH : 0.0f;
       bv[i] = b < batch ? mamba_to_float(B[b * dbc_sb + n0 + i]) : 0.0f;
       cv[i] = b < batch ? mamba_to_float(C[b * dbc_sb + n0 + i]) : 0.0f;
     }

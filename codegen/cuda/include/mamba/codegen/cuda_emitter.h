@@ -202,6 +202,12 @@ struct GemvConvStepLinearDesc {
   /// compile-time loop bounds.
   int rows = 1;
   int dim = 1;
+  /// Loads each thread's first conv state (and conv weights) before
+  /// mamba_grid_wait(), taking a DRAM read out of the dependent loads after
+  /// it. Only for a state that the kernel launched just before this one
+  /// does not write (a decode step's, written by this kernel one step
+  /// earlier).
+  bool stateBeforeWait = false;
 };
 
 /// The decode step of ssm.selective_scan with dt_proj folded in (scan.dtRank
@@ -225,6 +231,12 @@ struct SelectiveScanStepLinearDesc {
   /// Largest batch (accumulators per lane), 1..16.
   int batch = 1;
   bool hasBias = false;
+  /// Loads the state of the first batch pass before mamba_grid_wait() too,
+  /// taking a DRAM read out of the dependent loads after it. Only for a
+  /// state that the kernel launched just before this one does not write
+  /// (a decode step's, written by this kernel one step earlier); costs
+  /// itemsPerThread registers across the wait.
+  bool stateBeforeWait = false;
   /// threadsPerBlock; kSlice: channels per block; loadsInFlight: passes of
   /// 4 rows per row group whose weights are loaded before they are used.
   Schedule schedule;
