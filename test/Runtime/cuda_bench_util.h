@@ -3,9 +3,13 @@
 #ifndef MAMBA_TEST_RUNTIME_CUDA_BENCH_UTIL_H
 #define MAMBA_TEST_RUNTIME_CUDA_BENCH_UTIL_H
 
+#include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/device.h"
+#include "mamba/codegen/cuda_emitter.h"
 
 #include <cstdio>
+#include <memory>
+#include <vector>
 
 namespace mamba::bench {
 
@@ -57,6 +61,20 @@ inline Expected<double> copyBandwidth(cuda::Device &dev, size_t bytes) {
   if (!ms.ok())
     return ms.status();
   return 2.0 * bytes / (*ms * 1e-3) / 1e9;
+}
+
+/// `kernels` in one module (with the prelude), compiled for the device.
+inline Expected<std::unique_ptr<cuda::Module>>
+compileModule(cuda::Device &dev,
+              const std::vector<codegen::cuda::Emitted> &kernels) {
+  codegen::cuda::Emitted module = codegen::cuda::emitModuleOf(kernels);
+  if (!module.ok())
+    return Status::error(module.error);
+  Expected<std::string> image =
+      cuda::compileCuda(module.source, "bench.cu", dev.arch());
+  if (!image.ok())
+    return image.status();
+  return dev.loadModule(*image);
 }
 
 } // namespace mamba::bench

@@ -6,7 +6,6 @@
 // DRAM figures; back-to-back launches, so each includes the gap between
 // kernels. Prints microseconds per launch and GB/s against the device-to-device
 // copy bandwidth measured in the same run. Usage: cuda_decode_kernels_bench.
-#include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_bench_util.h"
 #include "mamba/model_config.h"
@@ -76,18 +75,6 @@ Expected<double> timeUs(cuda::Device &dev, const Buffers &b, F launch) {
   return *ms * 1e3;
 }
 
-Expected<std::unique_ptr<cuda::Module>>
-compile(cuda::Device &dev, const std::vector<cg::Emitted> &kernels) {
-  cg::Emitted module = cg::emitModuleOf(kernels);
-  if (!module.ok())
-    return Status::error(module.error);
-  Expected<std::string> image =
-      cuda::compileCuda(module.source, "bench.cu", dev.arch());
-  if (!image.ok())
-    return image.status();
-  return dev.loadModule(*image);
-}
-
 struct GemvShape {
   const char *what;
   int rows, k;
@@ -128,7 +115,8 @@ Status benchGemvs(cuda::Device &dev, const std::string &model, double copyGBs) {
         kernels.push_back(cg::emitGemv(g));
         descs.push_back(g);
       }
-      Expected<std::unique_ptr<cuda::Module>> module = compile(dev, kernels);
+      Expected<std::unique_ptr<cuda::Module>> module =
+          bench::compileModule(dev, kernels);
       if (!module.ok())
         return module.status();
       const size_t bytes = static_cast<size_t>(s.rows) * s.k * 2;
@@ -196,7 +184,8 @@ Status benchConvLinear(cuda::Device &dev, const std::string &model,
       kernels.push_back(cg::emitCausalConv1dStepLinear(d));
       descs.push_back(d);
     }
-  Expected<std::unique_ptr<cuda::Module>> module = compile(dev, kernels);
+  Expected<std::unique_ptr<cuda::Module>> module =
+      bench::compileModule(dev, kernels);
   if (!module.ok())
     return module.status();
   const size_t bytes = static_cast<size_t>(rows) * e * 2;

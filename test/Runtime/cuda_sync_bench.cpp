@@ -6,9 +6,7 @@
 // does), and one persistent kernel with a grid barrier (an atomic counter)
 // between phases. Also with no work, for the cost of the ordering alone.
 // Prints microseconds per phase. Usage: cuda_sync_bench.
-#include "../../runtime/src/cuda/compiler.h"
 #include "cuda_bench_util.h"
-#include "mamba/codegen/cuda_emitter.h"
 
 #include <cstdio>
 #include <memory>
@@ -117,15 +115,8 @@ struct Bench {
 };
 
 Status run(cuda::Device &dev) {
-  codegen::cuda::Emitted module =
-      codegen::cuda::emitModuleOf({codegen::cuda::Emitted{kKernels, ""}});
-  if (!module.ok())
-    return Status::error(module.error);
-  Expected<std::string> image =
-      cuda::compileCuda(module.source, "sync_bench.cu", dev.arch());
-  if (!image.ok())
-    return image.status();
-  Expected<std::unique_ptr<cuda::Module>> m = dev.loadModule(*image);
+  Expected<std::unique_ptr<cuda::Module>> m =
+      bench::compileModule(dev, {codegen::cuda::Emitted{kKernels, ""}});
   if (!m.ok())
     return m.status();
   Expected<CUfunction> phase = (*m)->function("phase");
