@@ -44,7 +44,7 @@ void BM_ReadRow(benchmark::State &state) {
   state.SetBytesProcessed(state.iterations() * kVocab * sizeof(float));
 }
 
-void runSampler(benchmark::State &state, const SamplerConfig &config) {
+void BM_Sample(benchmark::State &state, const SamplerConfig &config) {
   const std::vector<float> &logits = row();
   Expected<Sampler> sampler = Sampler::create(config);
   if (!sampler.ok()) {
@@ -66,53 +66,16 @@ void runSampler(benchmark::State &state, const SamplerConfig &config) {
   state.SetBytesProcessed(state.iterations() * kVocab * sizeof(float));
 }
 
-void BM_Greedy(benchmark::State &state) {
-  SamplerConfig c;
-  c.temperature = 0.0f;
-  runSampler(state, c);
-}
-
-void BM_GreedyPenalty(benchmark::State &state) {
-  SamplerConfig c;
-  c.temperature = 0.0f;
-  c.repetitionPenalty = 1.1f;
-  runSampler(state, c);
-}
-
-void BM_Temperature(benchmark::State &state) {
-  SamplerConfig c;
-  c.temperature = 0.8f;
-  runSampler(state, c);
-}
-
-void BM_TopP(benchmark::State &state) {
-  SamplerConfig c;
-  c.temperature = 0.8f;
-  c.topP = 0.9f;
-  runSampler(state, c);
-}
-
-void BM_MinP(benchmark::State &state) {
-  SamplerConfig c;
-  c.temperature = 0.8f;
-  c.minP = 0.05f;
-  runSampler(state, c);
-}
-
-void BM_TopK(benchmark::State &state) {
-  SamplerConfig c;
-  c.temperature = 0.8f;
-  c.topK = 40;
-  runSampler(state, c);
-}
-
 } // namespace
 
 BENCHMARK(BM_ReadRow);
-BENCHMARK(BM_Greedy);
-BENCHMARK(BM_GreedyPenalty);
-BENCHMARK(BM_Temperature);
-BENCHMARK(BM_TopP);
-BENCHMARK(BM_MinP);
-BENCHMARK(BM_TopK);
+// SamplerConfig's fields in order: temperature, topK, topP, minP,
+// repetitionPenalty.
+BENCHMARK_CAPTURE(BM_Sample, Greedy, SamplerConfig{0.0f});
+BENCHMARK_CAPTURE(BM_Sample, GreedyPenalty,
+                  SamplerConfig{0.0f, 0, 1.0f, 0.0f, 1.1f});
+BENCHMARK_CAPTURE(BM_Sample, Temperature, SamplerConfig{0.8f});
+BENCHMARK_CAPTURE(BM_Sample, TopP, SamplerConfig{0.8f, 0, 0.9f});
+BENCHMARK_CAPTURE(BM_Sample, MinP, SamplerConfig{0.8f, 0, 1.0f, 0.05f});
+BENCHMARK_CAPTURE(BM_Sample, TopK, SamplerConfig{0.8f, 40});
 BENCHMARK_MAIN();
