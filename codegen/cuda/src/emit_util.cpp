@@ -157,9 +157,27 @@ __device__ __forceinline__ void mamba_load_vec(const T *p, float *o) {
       o[i] = mamba_to_float(p[i]);
   }
 }
+// 16 bytes of a weight that a decode step reads once (GEMV rows): not
+// kept in L1 and first out of L2, so that what every step reads again (the
+// recurrent state, the activations, the small weights: norms, conv, dt_proj,
+// A, D) stays in L2 while hundreds of MB of weights stream past it.
+__device__ __forceinline__ mamba_u4 mamba_load_stream(const mamba_u4 *p) {
+#if __CUDA_ARCH__ >= 800
+  unsigned long long policy;
+  asm("createpolicy.fractional.L2::evict_first.b64 %0, 1.0;" : "=l"(policy));
+  mamba_u4 v;
+  asm("ld.global.nc.L1::no_allocate.L2::cache_hint.v4.u32 {%0, %1, %2, %3}, "
+      "[%4], %5;"
+      : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+      : "l"(p), "l"(policy));
+  return v;
+#else
+  return *p;
+#endif
+}
 // The 16 bytes of a weight row from column kk: zeros past `cols`, one
-// vector load where rows are 16-byte aligned (`vec`), else element by
-// element.
+// streamed vector load where rows are 16-byte aligned (`vec`), else
+// element by element.
 template <class T>
 __device__ __forceinline__ mamba_u4 mamba_load16(const T *row, int kk,
                                                  int cols, bool vec) {
@@ -167,7 +185,7 @@ __device__ __forceinline__ mamba_u4 mamba_load16(const T *row, int kk,
   if (kk >= cols)
     return t;
   if (vec)
-    return *reinterpret_cast<const mamba_u4 *>(row + kk);
+    return mamba_load_stream(reinterpret_cast<const mamba_u4 *>(row + kk));
   T *e = reinterpret_cast<T *>(&t);
 #pragma unroll
   for (int j = 0; j < static_cast<int>(16 / sizeof(T)); ++j)

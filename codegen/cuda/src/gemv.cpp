@@ -93,8 +93,8 @@ $NAME(const $XT *__restrict__ x, long long ld_x, const $WT *__restrict__ w,
 #pragma unroll
       for (int r = 0; r < kRows; ++r)
         wv[l][r] = kk < k && row0 + r < rows
-                       ? *reinterpret_cast<const mamba_u4 *>(
-                             w + (long long)(row0 + r) * k + kk)
+                       ? mamba_load_stream(reinterpret_cast<const mamba_u4 *>(
+                             w + (long long)(row0 + r) * k + kk))
                        : mamba_u4{0u, 0u, 0u, 0u};
     }
   };
@@ -317,8 +317,8 @@ $NAME(const $XT *__restrict__ x, long long x_sb,
       const int row = p * kRowsPerPass + rowIn;
       const int kk = c0 + (q * kLanes + seg) * kVec;
       wv[p][q] = vec && row < kRows && kk < dim
-                     ? *reinterpret_cast<const mamba_u4 *>(
-                           w + (long long)row * dim + kk)
+                     ? mamba_load_stream(reinterpret_cast<const mamba_u4 *>(
+                           w + (long long)row * dim + kk))
                      : mamba_u4{0u, 0u, 0u, 0u};
     }
   mamba_grid_wait();
