@@ -2,7 +2,6 @@
 // kernel next to the time-parallel (chunked) one, with the memory bound
 // (bytes / device-to-device copy bandwidth measured in the same run) and the
 // exponential-throughput bound. Prints markdown tables.
-#include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/device.h"
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_bench_util.h"
@@ -38,15 +37,9 @@ Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type,
   c.chunked = c.seq;
   c.chunked.name = "selective_scan_chunked";
   c.chunked.schedule.chunkLen = std::min(c.seq.schedule.chunkLen, 32);
-  cg::Emitted a = cg::emitSelectiveScan(c.seq);
-  cg::Emitted b = cg::emitSelectiveScanChunked(c.chunked);
-  if (!a.ok() || !b.ok())
-    return Status::error(a.error + b.error);
-  auto image = cuda::compileCuda(cg::emitModule({a.source, b.source}),
-                                 "bench.cu", dev.arch());
-  if (!image.ok())
-    return image.status();
-  auto module = dev.loadModule(*image);
+  auto module =
+      bench::compileModule(dev, {cg::emitSelectiveScan(c.seq),
+                                 cg::emitSelectiveScanChunked(c.chunked)});
   if (!module.ok())
     return module.status();
   c.module = std::move(module).value();
