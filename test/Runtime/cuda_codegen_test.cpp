@@ -505,6 +505,41 @@ TEST(CudaCodegen, DecodeKernelsWaitForTheirInputsAfterLoadingWeights) {
   EXPECT_FALSE(cubin->empty());
 }
 
+TEST(CudaCodegen, DecodeWeightsStreamPastL2) {
+  // A step reads each weight byte once: the GEMVs and split-K slices load
+  // them with an evict-first L2 policy, so what every step reads again
+  // stays in L2.
+  const std::string prelude = cg::emitModule({});
+  const size_t def = prelude.find("mamba_load_stream(const mamba_u4 *p)");
+  ASSERT_NE(def, std::string::npos) << prelude;
+  EXPECT_NE(prelude.find("createpolicy.fractional.L2::evict_first", def),
+            std::string::npos);
+  EXPECT_NE(prelude.find("L2::cache_hint", def), std::string::npos);
+  // mamba_load16 (the split-K slices of the fused decode kernels) streams.
+  EXPECT_NE(prelude.find("return mamba_load_stream(", def), std::string::npos);
+
+  cg::GemvDesc g;
+  g.wType = ElemType::BF16;
+  const std::string gemv = cg::emitGemv(g).source;
+  EXPECT_NE(gemv.find("? mamba_load_stream("), std::string::npos) << gemv;
+  cg::CausalConv1dStepLinearDesc c;
+  c.wType = ElemType::BF16;
+  c.rows = 80;
+  c.dim = 1536;
+  c.schedule.kSlice = 64;
+  const std::string conv = cg::emitCausalConv1dStepLinear(c).source;
+  EXPECT_NE(conv.find("? mamba_load_stream("), std::string::npos) << conv;
+
+  // sm_80+ takes the policy, earlier architectures a plain load: NVRTC
+  // assembles both.
+  for (const char *arch : {"sm_75", "sm_90"}) {
+    Expected<std::string> cubin =
+        cuda::compileCuda(cg::emitModule({gemv, conv}), "stream.cu", arch);
+    ASSERT_TRUE(cubin.ok()) << arch << ": " << cubin.status().message();
+    EXPECT_FALSE(cubin->empty());
+  }
+}
+
 TEST(CudaCodegen, ScanSourceNamesTheOpAndItsSchedule) {
   cg::SelectiveScanDesc d;
   d.uType = ElemType::BF16;
