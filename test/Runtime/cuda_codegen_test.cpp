@@ -459,6 +459,16 @@ TEST(CudaCodegen, DecodeKernelsSayWhatTheyFuse) {
             std::string::npos);
 }
 
+/// The conv step + x_proj kernel of the 130m shape, BF16 weights.
+std::string bf16ConvStepXProj() {
+  cg::CausalConv1dStepLinearDesc c;
+  c.wType = ElemType::BF16;
+  c.rows = 80;
+  c.dim = 1536;
+  c.schedule.kSlice = 64;
+  return cg::emitCausalConv1dStepLinear(c).source;
+}
+
 TEST(CudaCodegen, DecodeKernelsWaitForTheirInputsAfterLoadingWeights) {
   // Under a programmatic launch a kernel may start before the one that
   // writes its inputs ends: only weight loads may precede the wait.
@@ -472,12 +482,7 @@ TEST(CudaCodegen, DecodeKernelsWaitForTheirInputsAfterLoadingWeights) {
   EXPECT_GT(gemv.find("mamba_to_float(x[b * ld_x + i])"), wait);
   EXPECT_GT(gemv.find("mamba_grid_launch_dependents();"), wait);
 
-  cg::CausalConv1dStepLinearDesc c;
-  c.wType = ElemType::BF16;
-  c.rows = 80;
-  c.dim = 1536;
-  c.schedule.kSlice = 64;
-  const std::string conv = cg::emitCausalConv1dStepLinear(c).source;
+  const std::string conv = bf16ConvStepXProj();
   const size_t convWait = conv.find("mamba_grid_wait();");
   ASSERT_NE(convWait, std::string::npos) << conv;
   EXPECT_LT(conv.find("wv[p][q] = vec"), convWait);
@@ -522,12 +527,7 @@ TEST(CudaCodegen, DecodeWeightsStreamPastL2) {
   g.wType = ElemType::BF16;
   const std::string gemv = cg::emitGemv(g).source;
   EXPECT_NE(gemv.find("? mamba_load_stream("), std::string::npos) << gemv;
-  cg::CausalConv1dStepLinearDesc c;
-  c.wType = ElemType::BF16;
-  c.rows = 80;
-  c.dim = 1536;
-  c.schedule.kSlice = 64;
-  const std::string conv = cg::emitCausalConv1dStepLinear(c).source;
+  const std::string conv = bf16ConvStepXProj();
   EXPECT_NE(conv.find("? mamba_load_stream("), std::string::npos) << conv;
 
   // sm_80+ takes the policy, earlier architectures a plain load: NVRTC
