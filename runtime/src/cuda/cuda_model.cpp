@@ -62,6 +62,19 @@ cg::Schedule gemvSchedule(int batch) {
   return s;
 }
 
+/// lm_head at batch 1 takes 8 rows per warp (108 registers, 2 blocks per
+/// SM): whole-step 130m decode on an H100 against 4 rows, two runs (best
+/// of 3 and of 5 x 256 steps; a build with the step's ids and logits in
+/// mapped host memory): 4 083-4 095 -> 4 201-4 214 tok/s (+2.9%); 1.4b
+/// flat (785 either way); 1, 2, 6 and 16 rows, 3 loads in flight and 128
+/// or 512 threads measured no better (bench/results/cuda-2026-12-07b.md).
+cg::Schedule lmHeadSchedule(int batch) {
+  cg::Schedule s = gemvSchedule(batch);
+  if (batch == 1)
+    s.itemsPerThread = 8;
+  return s;
+}
+
 /// Whether the two-kernel layer loads the recurrent state of its first
 /// batch pass before the grid waits (stateBeforeWait of both kernels): where
 /// what a thread of the scan + out_proj kernel holds across the wait (16
@@ -141,6 +154,8 @@ struct ModelKernelDescs {
       in.normInput = true;
       in.schedule = gemvSchedule(b);
       cg::GemvDesc head = in;
+      head.name = "gemv_head" + suffix;
+      head.schedule = lmHeadSchedule(b);
       in.hasBias = c.useBias;
       if (c.useBias)
         in.name = "gemv_norm_bias" + suffix;
@@ -229,8 +244,7 @@ struct ModelKernelDescs {
     for (size_t i = 0; i < gemvIn.size(); ++i) {
       parts.push_back(cg::emitGemv(gemvIn[i]));
       parts.push_back(cg::emitGemv(gemvOut[i]));
-      if (withBias) // else the in_proj kernel is the lm_head one
-        parts.push_back(cg::emitGemv(gemvHead[i]));
+      parts.push_back(cg::emitGemv(gemvHead[i]));
     }
     parts.push_back(cg::emitCausalConv1dStepLinear(convLinear));
     parts.push_back(cg::emitSelectiveScanStep(scanStepDt));
