@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace mamba {
 
@@ -68,10 +69,12 @@ cg::Schedule gemvSchedule(int batch) {
 /// mapped host memory): 4 083-4 095 -> 4 201-4 214 tok/s (+2.9%); 1.4b
 /// flat (785 either way); 1, 2, 6 and 16 rows, 3 loads in flight and 128
 /// or 512 threads measured no better (bench/results/cuda-2026-12-07b.md).
-cg::Schedule lmHeadSchedule(int batch) {
+/// Other batches: none, lm_head keeps in_proj's schedule (gemvSchedule).
+std::optional<cg::Schedule> lmHeadSchedule(int batch) {
+  if (batch != 1)
+    return std::nullopt;
   cg::Schedule s = gemvSchedule(batch);
-  if (batch == 1)
-    s.itemsPerThread = 8;
+  s.itemsPerThread = 8;
   return s;
 }
 
@@ -153,9 +156,13 @@ struct ModelKernelDescs {
       in.batch = b;
       in.normInput = true;
       in.schedule = gemvSchedule(b);
+      // lm_head is in_proj's GEMV without the bias: the same kernel unless
+      // the model has biases or lm_head has a schedule of its own.
       cg::GemvDesc head = in;
-      head.name = "gemv_head" + suffix;
-      head.schedule = lmHeadSchedule(b);
+      if (std::optional<cg::Schedule> own = lmHeadSchedule(b)) {
+        head.name = "gemv_head" + suffix;
+        head.schedule = *own;
+      }
       in.hasBias = c.useBias;
       if (c.useBias)
         in.name = "gemv_norm_bias" + suffix;
@@ -244,7 +251,8 @@ struct ModelKernelDescs {
     for (size_t i = 0; i < gemvIn.size(); ++i) {
       parts.push_back(cg::emitGemv(gemvIn[i]));
       parts.push_back(cg::emitGemv(gemvOut[i]));
-      parts.push_back(cg::emitGemv(gemvHead[i]));
+      if (gemvHead[i].name != gemvIn[i].name)
+        parts.push_back(cg::emitGemv(gemvHead[i]));
     }
     parts.push_back(cg::emitCausalConv1dStepLinear(convLinear));
     parts.push_back(cg::emitSelectiveScanStep(scanStepDt));
