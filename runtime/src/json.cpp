@@ -239,7 +239,15 @@ private:
         return true;
       }
       break;
+    case 'N':
+    case 'I':
+      if (parseNonFinite(out))
+        return true;
+      break;
     default:
+      if (c == '-' && pos_ + 1 < text_.size() && text_[pos_ + 1] == 'I')
+        return parseNonFinite(out) ||
+               fail("expected a digit or Infinity after '-'");
       if (c == '-' || (c >= '0' && c <= '9'))
         return parseNumber(out);
       break;
@@ -503,6 +511,26 @@ private:
       magnitude += negative ? -exponent : exponent;
     }
     return magnitude;
+  }
+
+  /// NaN, Infinity and -Infinity: not JSON, but what Python's json module
+  /// (and so Hugging Face) writes for non-finite floats, e.g. Mamba-2's
+  /// "time_step_limit": [0.0, Infinity].
+  bool parseNonFinite(JsonValue &out) {
+    const bool negative = peek() == '-';
+    const size_t start = pos_;
+    if (negative)
+      ++pos_;
+    if (consumeLiteral("Infinity")) {
+      out = JsonValue::makeNumber(negative ? -HUGE_VAL : HUGE_VAL);
+      return true;
+    }
+    if (!negative && consumeLiteral("NaN")) {
+      out = JsonValue::makeNumber(std::nan(""));
+      return true;
+    }
+    pos_ = start;
+    return false;
   }
 
   bool parseNumber(JsonValue &out) {

@@ -4,6 +4,7 @@
 #include "mamba/json.h"
 
 #include <charconv>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -67,9 +68,9 @@ public:
     const JsonValue *v = root_.find(key);
     if (!v)
       return Status::success();
-    if (!v->isNumber())
-      return error("key '" + std::string(key) + "' must be a number, found " +
-                   describe(*v));
+    if (!v->isNumber() || !std::isfinite(v->asNumber()))
+      return error("key '" + std::string(key) +
+                   "' must be a finite number, found " + describe(*v));
     out = v->asNumber();
     return Status::success();
   }
@@ -99,8 +100,13 @@ public:
     if (v.isString())
       return "string \"" + v.asString() + "\"";
     if (v.isNumber()) {
+      const double d = v.asNumber();
+      if (std::isnan(d))
+        return "NaN";
+      if (std::isinf(d))
+        return d > 0 ? "Infinity" : "-Infinity";
       std::ostringstream s;
-      s << v.asNumber();
+      s << d;
       return "number " + s.str();
     }
     return v.typeName();

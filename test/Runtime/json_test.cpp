@@ -1,6 +1,8 @@
 // Unit tests of the strict JSON parser: values, escapes, and malformed input.
 #include "mamba/json.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 using mamba::JsonValue;
@@ -42,6 +44,20 @@ TEST(Json, Numbers) {
   EXPECT_DOUBLE_EQ(big->asNumber(), 18446744073709551616.0);
   EXPECT_EQ(parseJson("1e-400")->asNumber(), 0.0);
   EXPECT_EQ(parseJson("-0")->asInt(), 0);
+}
+
+TEST(Json, NonFiniteNumbersAsPythonWritesThem) {
+  auto limit = parseJson("[0.0, Infinity, -Infinity, NaN]");
+  ASSERT_TRUE(limit.ok()) << limit.status().message();
+  const mamba::JsonArray &a = limit->asArray();
+  ASSERT_EQ(a.size(), 4u);
+  EXPECT_EQ(a[1].asNumber(), HUGE_VAL);
+  EXPECT_EQ(a[2].asNumber(), -HUGE_VAL);
+  EXPECT_TRUE(std::isnan(a[3].asNumber()));
+  for (size_t i = 1; i < 4; ++i) {
+    EXPECT_TRUE(a[i].isNumber());
+    EXPECT_FALSE(a[i].isInteger()); // asInt has no value for them
+  }
 }
 
 TEST(Json, ObjectKeepsOrderAndFinds) {
@@ -93,7 +109,13 @@ TEST(Json, MalformedInputs) {
   EXPECT_NE(errorOf("-").find("digit in number"), std::string::npos);
   EXPECT_NE(errorOf("+1").find("expected a value"), std::string::npos);
   EXPECT_NE(errorOf("1e400").find("within double range"), std::string::npos);
-  EXPECT_NE(errorOf("NaN").find("expected a value"), std::string::npos);
+  EXPECT_NE(errorOf("Nan").find("expected a value"), std::string::npos);
+  EXPECT_NE(errorOf("Infinit").find("expected a value"), std::string::npos);
+  EXPECT_NE(errorOf("-Inf").find("expected a digit or Infinity after '-'"),
+            std::string::npos);
+  EXPECT_NE(errorOf("-NaN").find("expected a digit in number"),
+            std::string::npos);
+  EXPECT_NE(errorOf("NaNa").find("expected a value"), std::string::npos);
   EXPECT_NE(errorOf("tru").find("expected a value"), std::string::npos);
   EXPECT_NE(errorOf("nullx").find("expected a value"), std::string::npos);
   EXPECT_NE(errorOf("1 2").find("expected end of input"), std::string::npos);

@@ -90,6 +90,14 @@ TEST(ModelConfig, Errors) {
       {"{" + base + R"(,"flux_capacitor":1})", "unknown key 'flux_capacitor'"},
       {R"({"model_type":"mamba2","hidden_size":16})",
        "unsupported model_type string \"mamba2\" (expected \"mamba\")"},
+      // Python's json writes Infinity: Mamba-2's config reaches the check
+      // of its model type.
+      {R"({"model_type":"mamba2","time_step_limit":[0.0,Infinity]})",
+       "unsupported model_type string \"mamba2\" (expected \"mamba\")"},
+      {"{" + base + R"(,"layer_norm_epsilon":NaN})",
+       "key 'layer_norm_epsilon' must be a finite number, found NaN"},
+      {"{" + base + R"(,"layer_norm_epsilon":-Infinity})",
+       "key 'layer_norm_epsilon' must be a finite number, found -Infinity"},
       {R"({"hidden_size":16})", "missing required key 'model_type'"},
       {R"({"model_type":"mamba","num_hidden_layers":2,"vocab_size":8})",
        "missing required key 'hidden_size'"},

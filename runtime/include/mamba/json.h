@@ -1,5 +1,8 @@
 // A strict JSON reader (RFC 8259) for config.json, tokenizer.json and the
-// safetensors header: objects keep key order, errors carry line:column.
+// safetensors header: objects keep key order, errors carry line:column. One
+// extension: NaN, Infinity and -Infinity, which Python's json module writes
+// into Hugging Face configs, read as non-finite numbers; readers of a value
+// that must be finite check it.
 #ifndef MAMBA_JSON_H
 #define MAMBA_JSON_H
 
@@ -68,7 +71,8 @@ private:
 
 /// Parses exactly one JSON value (surrounding whitespace allowed). Errors read
 /// "LINE:COL: expected X, found Y" with 1-based line and column (column counts
-/// UTF-8 code points); callers prefix the file name. Duplicate keys, comments,
+/// UTF-8 code points); callers prefix the file name. NaN, Infinity and
+/// -Infinity are numbers (see above). Duplicate keys, comments,
 /// trailing commas, lone surrogates, invalid UTF-8 and nesting deeper than 512
 /// are errors.
 Expected<JsonValue> parseJson(std::string_view text);

@@ -3,6 +3,7 @@
 #include "mamba/plan.h"
 #include "plan_scan_json.h"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -303,10 +304,11 @@ public:
         if (a.isString()) {
           attr.isString = true;
           attr.text = a.asString();
-        } else if (a.isNumber()) {
+        } else if (a.isNumber() && std::isfinite(a.asNumber())) {
           attr.number = a.asNumber();
         } else {
-          return error(path + ".attrs." + k, "expected a number or a string");
+          return error(path + ".attrs." + k,
+                       "expected a finite number or a string");
         }
         out.attrs[k] = attr;
       }
