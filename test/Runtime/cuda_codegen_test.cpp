@@ -33,7 +33,7 @@ TEST(CudaCodegen, SelectiveScanGridCompiles) {
   for (ElemType in : kTypes)
     for (ElemType out : kTypes)
       for (int options = 0; options < 32; options += 5) // a spread of the 32
-        for (int sched = 0; sched < 3; ++sched) {
+        for (int sched = 0; sched < 4; ++sched) {
           cg::SelectiveScanDesc d;
           d.uType = d.zType = d.bcType = in;
           d.deltaType = in == ElemType::F16 ? ElemType::F32 : in;
@@ -46,13 +46,15 @@ TEST(CudaCodegen, SelectiveScanGridCompiles) {
           d.hasInitialState = sched != 1;
           d.layout =
               sched == 2 ? cg::Layout::ChannelMajor : cg::Layout::TokenMajor;
-          // Token-major direct loads, token-major staged tiles, channel-major.
-          const int items[] = {16, 2, 16};
-          const int threads[] = {128, 64, 128};
-          const int chunks[] = {8, 32, 8};
+          // Token-major direct loads, token-major staged tiles,
+          // channel-major, direct loads with 2 lanes per channel.
+          const int items[] = {16, 2, 16, 8};
+          const int threads[] = {128, 64, 128, 64};
+          const int chunks[] = {8, 32, 8, 8};
+          const double fmaExps[] = {0.0, 0.5, 1.0, 0.25};
           d.schedule = {threads[sched], items[sched], chunks[sched]};
-          d.schedule.directLoads = sched == 0;
-          d.schedule.fmaExpFraction = sched * 0.5; // 0, half, all on FMA
+          d.schedule.directLoads = sched == 0 || sched == 3;
+          d.schedule.fmaExpFraction = fmaExps[sched];
           cg::SelectiveScanDesc step = d;
           step.name = "selective_scan_step";
           cg::SelectiveScanDesc chunked = d;
@@ -65,7 +67,7 @@ TEST(CudaCodegen, SelectiveScanGridCompiles) {
                   " schedule " + std::to_string(sched));
           ++count;
         }
-  EXPECT_EQ(count, 3 * 3 * 7 * 3);
+  EXPECT_EQ(count, 3 * 3 * 7 * 4);
 }
 
 TEST(CudaCodegen, ConvGridCompiles) {
@@ -629,7 +631,7 @@ TEST(CudaCodegen, DirectLoadsKeepTheChannelsTokensInRegisters) {
   EXPECT_NE(s.find("    __syncthreads();\n    if (t0 + kChunk < t_end)\n"
                    "      fetch(t0 + kChunk);\n"),
             std::string::npos);
-  EXPECT_NE(s.find("mamba_store(py, (fmaf(dskip, uv, acc)) * x_z[t]);"),
+  EXPECT_NE(s.find("mamba_store(py, (fmaf(dskip, uv, acc)) * x_z[own]);"),
             std::string::npos);
   // Pass 1 of the time-parallel scan: no C, no y, dt summed.
   cg::Emitted tp = cg::emitSelectiveScanChunked(d);
@@ -648,6 +650,42 @@ TEST(CudaCodegen, DirectLoadsKeepTheChannelsTokensInRegisters) {
   d.schedule = {128, 4, 32};
   EXPECT_NE(cg::emitSelectiveScan(d).source.find("s_u[ch][t]"),
             std::string::npos);
+}
+
+TEST(CudaCodegen, LanesOfAChannelShareOutItsTokens) {
+  cg::SelectiveScanDesc d;
+  d.schedule = {64, 8, 8}; // 2 lanes of 8 states per channel
+  cg::Emitted e = cg::emitSelectiveScan(d);
+  ASSERT_TRUE(e.ok()) << e.error;
+  const std::string &s = e.source;
+  // Each lane loads every kLanes-th token of the chunk from its own start...
+  EXPECT_NE(s.find("kOwn = kChunk / kLanes;"), std::string::npos) << s;
+  EXPECT_NE(s.find("const long long t_lane = (long long)t_begin + lane;"),
+            std::string::npos);
+  EXPECT_NE(s.find("pu += kLanes * u_st;"), std::string::npos);
+  EXPECT_NE(s.find("pz += kLanes * z_st;"), std::string::npos);
+  // ...computes softplus and silu of those only, hands dt and u over...
+  EXPECT_NE(s.find("for (int j = 0; j < kOwn; ++j) {\n      x_u[j]"),
+            std::string::npos);
+  EXPECT_NE(s.find("dt = __shfl_sync(0xffffffffu, dt, t % kLanes, kLanes);"),
+            std::string::npos);
+  EXPECT_NE(s.find("uv = __shfl_sync(0xffffffffu, uv, t % kLanes, kLanes);"),
+            std::string::npos);
+  // ...and stores the y of its own tokens.
+  EXPECT_NE(s.find("if (valid && lane == t % kLanes)\n        mamba_store(py"),
+            std::string::npos);
+  // Pass 1 of the time-parallel scan sums the handed-over dt.
+  cg::Emitted tp = cg::emitSelectiveScanChunked(d);
+  ASSERT_TRUE(tp.ok()) << tp.error;
+  EXPECT_NE(tp.source.find("__shfl_sync(0xffffffffu, dt, t % kLanes, "
+                           "kLanes);"),
+            std::string::npos);
+  // A chunk the lanes cannot share out evenly is an error.
+  d.schedule = {128, 4, 6};
+  EXPECT_EQ(cg::emitSelectiveScan(d).error,
+            "selective_scan: chunkLen (6) must be a multiple of d_state / "
+            "itemsPerThread (4) with directLoads (the lanes of a channel "
+            "share out its tokens)");
 }
 
 TEST(CudaCodegen, ChunkedScanHasThreePassesAndTakesTheChunkLength) {

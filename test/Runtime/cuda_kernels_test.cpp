@@ -37,6 +37,9 @@ struct ScanCase {
   bool step;
   /// Schedule::fmaExpFraction: exponentials on the FMA units' polynomial.
   double fmaExps = 0.0;
+  /// Schedule::itemsPerThread, 0 for the default (16 / items lanes share a
+  /// channel's tokens).
+  int items = 0;
 };
 
 class CudaKernelsScan : public ::testing::TestWithParam<ScanCase> {};
@@ -88,6 +91,8 @@ TEST_P(CudaKernelsScan, MatchesCpu) {
   desc.schedule =
       p.step ? cuda::defaultScanStepSchedule(N) : cuda::defaultScanSchedule(N);
   desc.schedule.fmaExpFraction = p.fmaExps;
+  if (p.items > 0)
+    desc.schedule.itemsPerThread = p.items;
   auto module =
       test::compileModule(*dev, {p.step ? cg::emitSelectiveScanStep(desc)
                                         : cg::emitSelectiveScan(desc)});
@@ -176,14 +181,17 @@ INSTANTIATE_TEST_SUITE_P(
         ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true},
         ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, true},
         ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false, 0.5},
-        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true, 1.0}),
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true, 1.0},
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false, 0.25, 8},
+        ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, false, 0.0, 4}),
     [](const auto &info) {
       const ScanCase &c = info.param;
       return std::string(c.step ? "Step" : "Prefill") + "_" +
              cg::elemTypeName(c.io) +
              (c.layout == cg::Layout::ChannelMajor ? "_ChannelMajor"
                                                    : "_TokenMajor") +
-             (c.fmaExps > 0 ? "_FmaExps" : "");
+             (c.fmaExps > 0 ? "_FmaExps" : "") +
+             (c.items > 0 ? "_Items" + std::to_string(c.items) : "");
     });
 
 struct ChunkedCase {
@@ -192,6 +200,8 @@ struct ChunkedCase {
   cg::Layout layout;
   bool initialState;
   int timeChunkLen;
+  /// Schedule::itemsPerThread, 0 for the default.
+  int items = 0;
 };
 
 class CudaKernelsChunkedScan : public ::testing::TestWithParam<ChunkedCase> {};
@@ -251,6 +261,8 @@ TEST_P(CudaKernelsChunkedScan, MatchesSequentialAndCpu) {
     seq.schedule = cuda::defaultScanStepSchedule(N);
     seq.schedule.chunkLen = 32;
   }
+  if (p.items > 0)
+    seq.schedule.itemsPerThread = p.items;
   cg::SelectiveScanDesc chunked = seq;
   chunked.name = "scan_tp";
   chunked.schedule.timeChunkLen = p.timeChunkLen;
@@ -373,7 +385,9 @@ INSTANTIATE_TEST_SUITE_P(
                       ChunkedCase{"f32_channel_major", cg::ElemType::F32,
                                   cg::Layout::ChannelMajor, true, 96},
                       ChunkedCase{"bf16_len64", cg::ElemType::BF16,
-                                  cg::Layout::TokenMajor, true, 64}),
+                                  cg::Layout::TokenMajor, true, 64},
+                      ChunkedCase{"f32_len50_2_lanes", cg::ElemType::F32,
+                                  cg::Layout::TokenMajor, true, 50, 8}),
     [](const auto &info) { return std::string(info.param.name); });
 
 class CudaKernelsConv : public ::testing::TestWithParam<bool> {};

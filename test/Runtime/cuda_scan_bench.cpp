@@ -70,6 +70,8 @@ int main(int argc, char **argv) {
   // "--profile": only the default kernels on 8 x 8192 x 5120, each launched
   // twice, for a profiler (ncu --kernel-name selective_scan).
   const bool profileOnly = argc > 1 && std::string(argv[1]) == "--profile";
+  // "--lanes": only the lanes-per-channel table.
+  const bool lanesOnly = argc > 1 && std::string(argv[1]) == "--lanes";
   auto opened = cuda::Device::open();
   if (!opened.ok())
     return fail(opened.status());
@@ -184,7 +186,49 @@ int main(int argc, char **argv) {
     return s.ok() ? 0 : fail(s);
   }
 
-  std::printf("## Sequential vs time-parallel (chunked) scan\n\n"
+  // Lanes per channel: with 16 states per thread, 8 x 5120 channels are
+  // 1 280 warps, 2.4 per SM sub-partition (some get 3, some 2: the ones
+  // with 3 set the time); 2 or 4 lanes give 4.8 or 9.7, and the lanes share
+  // out the per-token special-function work (softplus, silu).
+  std::printf("## Lanes per channel (sequential kernel, 128 threads)\n\n"
+              "| dtype | batch x seqlen x d_inner | states per thread | "
+              "FMA fraction | staged tokens | min blocks per SM | time | / "
+              "bound |\n|---|---|---|---|---|---|---|---|\n");
+  for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16})
+    for (int items : {16, 8, 4})
+      for (double fraction : {0.0, 0.125, 0.25})
+        for (int chunk : {8, 16})
+          for (int perSm : {0, 4}) {
+            if (items * fraction != static_cast<int>(items * fraction))
+              continue; // no whole number of states on the FMA units
+            cg::Schedule sc = cuda::defaultScanSchedule(static_cast<int>(n));
+            sc.itemsPerThread = items;
+            sc.fmaExpFraction = fraction;
+            sc.chunkLen = chunk;
+            sc.minBlocksPerSM = perSm;
+            Expected<Compiled> c = compile(dev, type, sc);
+            if (!c.ok())
+              return fail(c.status());
+            const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
+            for (const Shape &s :
+                 {Shape{8, 8192, 5120}, Shape{8, 2048, 1536}}) {
+              Expected<double> ms = timeSeq(*c, tensors(s, size));
+              if (!ms.ok())
+                return fail(ms.status());
+              const auto [memMs, expMs] = bounds(s, size);
+              std::printf("| %s | %lld x %lld x %lld | %d | %.3f | %d | %d | "
+                          "%.3f ms | %.2f |\n",
+                          cg::elemTypeName(type),
+                          static_cast<long long>(s.batch),
+                          static_cast<long long>(s.len),
+                          static_cast<long long>(s.dim), items, fraction, chunk,
+                          perSm, *ms, *ms / std::max(memMs, expMs));
+            }
+          }
+  if (lanesOnly)
+    return 0;
+
+  std::printf("\n## Sequential vs time-parallel (chunked) scan\n\n"
               "| dtype | batch x seqlen x d_inner | sequential | chunked "
               "(chunks x tokens) | runtime picks | memory bound | exp bound | "
               "sequential / bound | chunked / bound |\n"

@@ -54,6 +54,11 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
            ": chunkLen must be <= 64 with directLoads (each thread "
            "holds a chunk of u, delta and z in registers), got " +
            std::to_string(d.schedule.chunkLen);
+  if (scanLoadsDirect(d) && d.schedule.chunkLen % lanes != 0)
+    return d.name + ": chunkLen (" + std::to_string(d.schedule.chunkLen) +
+           ") must be a multiple of d_state / itemsPerThread (" +
+           std::to_string(lanes) +
+           ") with directLoads (the lanes of a channel share out its tokens)";
   if (d.schedule.timeChunkLen < 0)
     return d.name + ": timeChunkLen must be >= 0 (0 = chosen at run time)";
   const long long channels = scanLoadsDirect(d) ? 0 : d.channelsPerBlock();

@@ -4,13 +4,22 @@
 // tile. Only B and C, which every channel of a block reads, are staged in
 // shared memory. The loads of the next chunk are in registers before the
 // current chunk's recurrence starts.
+//
+// Where kLanes threads share a channel (each with kItems of its states), the
+// per-token work that does not depend on the state (the loads of u, delta
+// and z, softplus, silu and the store of y) is split between them rather
+// than repeated: lane l owns the tokens l, l + kLanes, ... of each chunk and
+// hands dt and u to the other lanes with a shuffle. Softplus and silu are
+// special-function work, the unit the state exponentials already saturate.
 #include "scan_emit.h"
 
 namespace mamba::codegen::cuda::detail {
 
 std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
   const bool z = readout && d.hasZ;
-  std::string src = R"(  constexpr int kChunk = $CHUNK;
+  // kOwn: tokens of a chunk one lane loads (validateScan makes kChunk a
+  // multiple of kLanes).
+  std::string src = R"(  constexpr int kChunk = $CHUNK, kOwn = kChunk / kLanes;
   constexpr int kBLoads = (kChunk * kState + $THREADS - 1) / $THREADS;
   __shared__ __align__(16) float s_B[kChunk][kState];
   $BCT r_B[kBLoads];
@@ -22,44 +31,45 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
   // branch around the loads.
   src += R"(  const long long cc = valid ? c : 0;
   const float dbias = $DBIAS;
-  $UT r_u[kChunk];
-  $DT r_dt[kChunk];
-  const $UT *pu = u + b * u_sb + cc * u_sc + (long long)t_begin * u_st;
-  const $DT *pd = delta + b * delta_sb + cc * delta_sc + (long long)t_begin * delta_st;
+  $UT r_u[kOwn];
+  $DT r_dt[kOwn];
+  const long long t_lane = (long long)t_begin + lane;
+  const $UT *pu = u + b * u_sb + cc * u_sc + t_lane * u_st;
+  const $DT *pd = delta + b * delta_sb + cc * delta_sc + t_lane * delta_st;
 )";
   if (z)
-    src += "  $ZT r_z[kChunk];\n  const $ZT *pz = z + b * z_sb + cc * z_sc + "
-           "(long long)t_begin * z_st;\n";
+    src += "  $ZT r_z[kOwn];\n  const $ZT *pz = z + b * z_sb + cc * z_sc + "
+           "t_lane * z_st;\n";
   if (readout)
-    src +=
-        "  $YT *py = y + b * y_sb + cc * y_sc + (long long)t_begin * y_st;\n";
+    src += "  $YT *py = y + b * y_sb + cc * y_sc + (long long)t_begin * "
+           "y_st;\n";
   else
     src += "  float dtsum = 0.0f;\n";
   src += R"(  auto fetch = [&](int t0) {
     const int len = min(kChunk, t_end - t0);
 )" + scanBcFetch(d, readout) +
          R"(#pragma unroll
-    for (int j = 0; j < kChunk; ++j) {
-      const bool in = j < len;
+    for (int j = 0; j < kOwn; ++j) {
+      const bool in = j * kLanes + lane < len;
       r_u[j] = in ? *pu : $UT{};
       r_dt[j] = in ? *pd : $DT{};
-      pu += u_st;
-      pd += delta_st;
+      pu += kLanes * u_st;
+      pd += kLanes * delta_st;
 )";
   if (z)
-    src += "      r_z[j] = in ? *pz : $ZT{};\n      pz += z_st;\n";
+    src += "      r_z[j] = in ? *pz : $ZT{};\n      pz += kLanes * z_st;\n";
   src += "    }\n  };\n";
 
-  // The chunk's dt = softplus(delta + bias) and silu(z), converted before
-  // its recurrence: they are independent across tokens (many in flight at
-  // once), and with prefetch r_* then take the next chunk's loads. All
-  // indices are compile-time: registers.
-  std::string take = R"(    float x_u[kChunk], x_dt[kChunk];
+  // The chunk's dt = softplus(delta + bias) and silu(z) of the lane's own
+  // tokens, converted before the recurrence: they are independent across
+  // tokens (many in flight at once), and with prefetch r_* then take the
+  // next chunk's loads. All indices are compile-time: registers.
+  std::string take = R"(    float x_u[kOwn], x_dt[kOwn];
 )";
   if (z)
-    take += "    float x_z[kChunk];\n";
+    take += "    float x_z[kOwn];\n";
   take += R"(#pragma unroll
-    for (int j = 0; j < kChunk; ++j) {
+    for (int j = 0; j < kOwn; ++j) {
       x_u[j] = mamba_to_float(r_u[j]);
       x_dt[j] = $DTEXPR;
 )";
@@ -83,16 +93,24 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
   if (d.schedule.prefetch)
     src += "    if (t0 + kChunk < t_end)\n      fetch(t0 + kChunk);\n";
 
+  // Token t belongs to lane t % kLanes, slot t / kLanes; the shuffle's
+  // source lane is relative to the channel's kLanes-wide segment.
   src += R"(#pragma unroll
     for (int t = 0; t < kChunk; ++t) {
       if (t >= len)
         break;
-      const float dt = x_dt[t], uv = x_u[t];
+      const int own = t / kLanes;
+      float dt = x_dt[own], uv = x_u[own];
+      if (kLanes > 1) {
+        dt = __shfl_sync(0xffffffffu, dt, t % kLanes, kLanes);
+        uv = __shfl_sync(0xffffffffu, uv, t % kLanes, kLanes);
+      }
 )";
   src += scanTokenStep(d, readout);
   if (readout) {
-    src += "      if (valid && lane == 0)\n        mamba_store(py, " +
-           scanYExpr(d, "x_z[t]") + ");\n      py += y_st;\n";
+    // Every lane has acc and uv; the owner also has the token's gate.
+    src += "      if (valid && lane == t % kLanes)\n        mamba_store(py, " +
+           scanYExpr(d, "x_z[own]") + ");\n      py += y_st;\n";
   } else {
     src += "      dtsum += dt;\n";
   }
