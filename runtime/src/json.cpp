@@ -83,6 +83,10 @@ bool JsonValue::asBool() const {
   return bool_;
 }
 
+bool JsonValue::isFiniteNumber() const {
+  return isNumber() && std::isfinite(number_);
+}
+
 double JsonValue::asNumber() const {
   assert(isNumber());
   return number_;

@@ -68,7 +68,7 @@ public:
     const JsonValue *v = root_.find(key);
     if (!v)
       return Status::success();
-    if (!v->isNumber() || !std::isfinite(v->asNumber()))
+    if (!v->isFiniteNumber())
       return error("key '" + std::string(key) +
                    "' must be a finite number, found " + describe(*v));
     out = v->asNumber();

@@ -54,8 +54,10 @@ TEST(Json, NonFiniteNumbersAsPythonWritesThem) {
   EXPECT_EQ(a[1].asNumber(), HUGE_VAL);
   EXPECT_EQ(a[2].asNumber(), -HUGE_VAL);
   EXPECT_TRUE(std::isnan(a[3].asNumber()));
+  EXPECT_TRUE(a[0].isFiniteNumber());
   for (size_t i = 1; i < 4; ++i) {
     EXPECT_TRUE(a[i].isNumber());
+    EXPECT_FALSE(a[i].isFiniteNumber());
     EXPECT_FALSE(a[i].isInteger()); // asInt has no value for them
   }
 }

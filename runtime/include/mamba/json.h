@@ -42,6 +42,8 @@ public:
   bool isNull() const { return type_ == Type::Null; }
   bool isBool() const { return type_ == Type::Bool; }
   bool isNumber() const { return type_ == Type::Number; }
+  /// A number other than NaN, Infinity and -Infinity.
+  bool isFiniteNumber() const;
   /// A number whose value is integral and fits int64 exactly (asInt is valid).
   bool isInteger() const { return type_ == Type::Number && integral_; }
   bool isString() const { return type_ == Type::String; }

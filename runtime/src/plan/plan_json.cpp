@@ -3,7 +3,6 @@
 #include "mamba/plan.h"
 #include "plan_scan_json.h"
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -304,7 +303,7 @@ public:
         if (a.isString()) {
           attr.isString = true;
           attr.text = a.asString();
-        } else if (a.isNumber() && std::isfinite(a.asNumber())) {
+        } else if (a.isFiniteNumber()) {
           attr.number = a.asNumber();
         } else {
           return error(path + ".attrs." + k,

@@ -3,7 +3,6 @@
 // so that the GPU executor only sees well-formed descriptions.
 #include "plan_scan_json.h"
 
-#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -89,7 +88,7 @@ Status node(const JsonValue &v, const std::string &path, int64_t index,
     return integer(v.find("arg"), path + ".arg", 0, numArgs - 1, out.arg);
   if (out.op == "constant") {
     const JsonValue *value = v.find("value");
-    if (!value || !value->isNumber() || !std::isfinite(value->asNumber()))
+    if (!value || !value->isFiniteNumber())
       return error(path + ".value", "expected a finite number");
     out.value = value->asNumber();
     return Status::success();
