@@ -114,6 +114,8 @@ TEST(PlanJson, ErrorsNameThePath) {
       {"\"vocab_size\": 8", "\"vocab_size\": 0", "vocab_size: expected"},
       {"\"shape\": [8, 4]", "\"shape\": [8, -4]",
        "weights[0].shape[1]: expected a size >= 0"},
+      {"\"eps\": 1e-05", "\"eps\": NaN",
+       "steps[0].attrs.eps: expected a finite number or a string"},
   };
   for (const Case &c : cases) {
     Status s = readEdited(c.from, c.to);
