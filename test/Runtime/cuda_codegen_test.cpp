@@ -621,17 +621,24 @@ TEST(CudaCodegen, DirectLoadsKeepTheChannelsTokensInRegisters) {
             std::string::npos);
   EXPECT_EQ(s.find("s_u["), std::string::npos);
   EXPECT_EQ(s.find("s_y["), std::string::npos);
-  // dt and the gate once per token, before the recurrence.
-  EXPECT_NE(s.find("x_dt[j] = mamba_softplus(mamba_to_float(r_dt[j]) + "
-                   "dbias);"),
+  // dt and the gate once per token, before the recurrence; tokens past the
+  // end get dt = 0 (the state stays as it is), so the token loop needs no
+  // branch.
+  EXPECT_NE(s.find("x_dt[j] = j * kLanes + lane < len ? "
+                   "mamba_softplus(mamba_to_float(r_dt[j]) + dbias) : 0.0f;"),
             std::string::npos)
       << s;
+  EXPECT_EQ(s.find("if (t >= len)"), std::string::npos);
   EXPECT_NE(s.find("x_z[j] = mamba_silu(mamba_to_float(r_z[j]));"),
             std::string::npos);
   EXPECT_NE(s.find("    __syncthreads();\n    if (t0 + kChunk < t_end)\n"
                    "      fetch(t0 + kChunk);\n"),
             std::string::npos);
-  EXPECT_NE(s.find("mamba_store(py, (fmaf(dskip, uv, acc)) * x_z[own]);"),
+  // y waits in a register and is stored with the chunk's other y.
+  EXPECT_NE(s.find("x_acc[own] = acc;"), std::string::npos);
+  EXPECT_NE(s.find("const float uv = x_u[j], acc = x_acc[j];\n"
+                   "      if (valid && j * kLanes + lane < len)\n"
+                   "        mamba_store(py, (fmaf(dskip, uv, acc)) * x_z[j]);"),
             std::string::npos);
   // Pass 1 of the time-parallel scan: no C, no y, dt summed.
   cg::Emitted tp = cg::emitSelectiveScanChunked(d);
@@ -672,8 +679,9 @@ TEST(CudaCodegen, LanesOfAChannelShareOutItsTokens) {
   EXPECT_NE(s.find("uv = __shfl_sync(0xffffffffu, uv, t % kLanes, kLanes);"),
             std::string::npos);
   // ...and stores the y of its own tokens.
-  EXPECT_NE(s.find("if (valid && lane == t % kLanes)\n        mamba_store(py"),
+  EXPECT_NE(s.find("if (lane == t % kLanes)\n        x_acc[own] = acc;"),
             std::string::npos);
+  EXPECT_NE(s.find("py += kLanes * y_st;"), std::string::npos);
   // Pass 1 of the time-parallel scan sums the handed-over dt.
   cg::Emitted tp = cg::emitSelectiveScanChunked(d);
   ASSERT_TRUE(tp.ok()) << tp.error;

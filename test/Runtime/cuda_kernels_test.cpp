@@ -182,7 +182,7 @@ INSTANTIATE_TEST_SUITE_P(
         ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, true},
         ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false, 0.5},
         ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, true, 1.0},
-        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false, 0.25, 8},
+        ScanCase{cg::ElemType::F32, cg::Layout::TokenMajor, false, 0.25, 16},
         ScanCase{cg::ElemType::BF16, cg::Layout::TokenMajor, false, 0.0, 4}),
     [](const auto &info) {
       const ScanCase &c = info.param;
@@ -386,8 +386,8 @@ INSTANTIATE_TEST_SUITE_P(
                                   cg::Layout::ChannelMajor, true, 96},
                       ChunkedCase{"bf16_len64", cg::ElemType::BF16,
                                   cg::Layout::TokenMajor, true, 64},
-                      ChunkedCase{"f32_len50_2_lanes", cg::ElemType::F32,
-                                  cg::Layout::TokenMajor, true, 50, 8}),
+                      ChunkedCase{"f32_len50_1_lane", cg::ElemType::F32,
+                                  cg::Layout::TokenMajor, true, 50, 16}),
     [](const auto &info) { return std::string(info.param.name); });
 
 class CudaKernelsConv : public ::testing::TestWithParam<bool> {};

@@ -11,6 +11,13 @@
 // than repeated: lane l owns the tokens l, l + kLanes, ... of each chunk and
 // hands dt and u to the other lanes with a shuffle. Softplus and silu are
 // special-function work, the unit the state exponentials already saturate.
+//
+// The kernel is issue-bound (every instruction of the token loop counts,
+// see bench/results/cuda-2026-12-07c.md), so the token loop has no branch
+// and no address arithmetic: the tokens past the end of the last chunk get
+// dt = 0, u = 0, B = 0, which leaves the state exactly as it is
+// (exp2(0) = 1, h = 1 * h + 0), and the owner of a token keeps its y in a
+// register until the chunk's y are stored together, like its loads.
 #include "scan_emit.h"
 
 namespace mamba::codegen::cuda::detail {
@@ -41,8 +48,7 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
     src += "  $ZT r_z[kOwn];\n  const $ZT *pz = z + b * z_sb + cc * z_sc + "
            "t_lane * z_st;\n";
   if (readout)
-    src += "  $YT *py = y + b * y_sb + cc * y_sc + (long long)t_begin * "
-           "y_st;\n";
+    src += "  $YT *py = y + b * y_sb + cc * y_sc + t_lane * y_st;\n";
   else
     src += "  float dtsum = 0.0f;\n";
   src += R"(  auto fetch = [&](int t0) {
@@ -68,10 +74,12 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
 )";
   if (z)
     take += "    float x_z[kOwn];\n";
+  if (readout)
+    take += "    float x_acc[kOwn];\n";
   take += R"(#pragma unroll
     for (int j = 0; j < kOwn; ++j) {
       x_u[j] = mamba_to_float(r_u[j]);
-      x_dt[j] = $DTEXPR;
+      x_dt[j] = j * kLanes + lane < len ? $DTEXPR : 0.0f;
 )";
   if (z)
     take += "      x_z[j] = mamba_silu(mamba_to_float(r_z[j]));\n";
@@ -97,8 +105,6 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
   // source lane is relative to the channel's kLanes-wide segment.
   src += R"(#pragma unroll
     for (int t = 0; t < kChunk; ++t) {
-      if (t >= len)
-        break;
       const int own = t / kLanes;
       float dt = x_dt[own], uv = x_u[own];
       if (kLanes > 1) {
@@ -108,13 +114,22 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
 )";
   src += scanTokenStep(d, readout);
   if (readout) {
-    // Every lane has acc and uv; the owner also has the token's gate.
-    src += "      if (valid && lane == t % kLanes)\n        mamba_store(py, " +
-           scanYExpr(d, "x_z[own]") + ");\n      py += y_st;\n";
-  } else {
-    src += "      dtsum += dt;\n";
+    src += R"(      if (lane == t % kLanes)
+        x_acc[own] = acc;
+    }
+#pragma unroll
+    for (int j = 0; j < kOwn; ++j) {
+      const float uv = x_u[j], acc = x_acc[j];
+      if (valid && j * kLanes + lane < len)
+        mamba_store(py, )" +
+           scanYExpr(d, "x_z[j]") + R"();
+      py += kLanes * y_st;
+    }
   }
-  src += "    }\n  }\n";
+)";
+  } else {
+    src += "      dtsum += dt;\n    }\n  }\n";
+  }
   return subst(src, {{"DTEXPR", scanDtExpr(d, "r_dt[j]", "dbias")},
                      {"DBIAS", d.hasDeltaBias ? "delta_bias[cc]" : "0.0f"}});
 }

@@ -50,9 +50,11 @@ size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
 }
 
 int scanMinBlocks(const cg::SelectiveScanDesc &desc, int smCount) {
-  constexpr int kMinWarpsPerSm = 2;
-  const int warps = std::max(1, desc.schedule.threadsPerBlock / 32);
-  return static_cast<int>(ceilDiv(kMinWarpsPerSm * smCount, warps));
+  // Channels, not warps: the lanes of a channel share its sequential work,
+  // they do not add parallel work of their own.
+  constexpr int kMinChannelsPerSm = 64;
+  return static_cast<int>(
+      ceilDiv(kMinChannelsPerSm * smCount, desc.channelsPerBlock()));
 }
 
 int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
@@ -64,8 +66,14 @@ int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
     return 0;
   int len = desc.schedule.timeChunkLen;
   if (len <= 0) {
-    const long long chunks = (4LL * minBlocks + blocks - 1) / blocks;
+    // cuda_scan_bench's chunk length sweep (bench/results/
+    // cuda-2026-12-07c.md): 8192 x 5120 is fastest at 8-16 chunks of 80
+    // channel groups, 2048 x 1536 at 128 tokens per chunk; shorter chunks
+    // are dominated by the per-chunk passes.
+    constexpr int kMinTokens = 128;
+    const long long chunks = (8LL * minBlocks + blocks - 1) / blocks;
     len = static_cast<int>((seqlen + chunks - 1) / chunks);
+    len = std::max(len, kMinTokens);
     len = (len + step - 1) / step * step;
   }
   return len < seqlen ? len : 0;
@@ -335,17 +343,21 @@ Status launchGenericScan(Device &dev, CUfunction f,
 
 cg::Schedule defaultScanSchedule(int dState) {
   cg::Schedule s;
-  // Lanes only where one thread's states would not fit in its registers.
+  // 8 states per thread: the kernel is issue-bound, and one thread of 16
+  // states per channel leaves 2-3 warps per SM sub-partition to hide its
+  // latencies, while 4 states per thread repeat the per-token work too often
+  // (bench/results/cuda-2026-12-07c.md: at 8 x 8192 x 5120, 4 lanes of 4
+  // are 1.24x slower than 2 of 8, and 16 states need over 128 registers).
   int lanes = 1;
-  while (dState / lanes > 16 && dState % (lanes * 2) == 0 && lanes < 32)
+  while (dState / lanes > 8 && dState % (lanes * 2) == 0 && lanes < 32)
     lanes *= 2;
   s.itemsPerThread = dState / lanes;
-  // Among the fastest of cuda_scan_bench's sweep on an H100 in two runs,
-  // for both types and for the sequential and time-parallel kernels (run to
-  // run noise is ~10%; 16 tokens per chunk are slower everywhere).
+  // Among the fastest of cuda_scan_bench's sweep on an H100 for both types
+  // and shapes (within 2.5%; run-to-run noise is a few %). The lanes share
+  // out a chunk's tokens, so it holds a multiple of them.
   s.threadsPerBlock = 128;
-  s.chunkLen = 8;
-  s.minBlocksPerSM = 4;
+  s.chunkLen = std::max(16, lanes);
+  s.minBlocksPerSM = 3;
   return s;
 }
 

@@ -52,17 +52,18 @@ struct ScanChunkedKernels {
 size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
                                   int dim, int seqlen, int timeChunkLen);
 /// The fewest blocks of `desc`'s sequential scan that keep `smCount` SMs
-/// busy enough (2 warps per SM); below it, prefill runs the time-parallel
-/// scan (cuda_scan_bench on an H100, one thread per channel: at 1.2 warps
-/// per SM (1 x 8192 x 5120) time-parallel is 2.1x faster, at 2.9 (8 x 2048
-/// x 1536) sequential is 1.15x faster, and at 8 x 8192 x 1536 they tie).
+/// busy enough (64 channels per SM); below it, prefill runs the
+/// time-parallel scan (cuda_scan_bench on an H100, 2 lanes of 8 states: at
+/// 39 channels per SM (1 x 8192 x 5120) time-parallel is 1.33x faster, at
+/// 93 (8 x 2048 x 1536 and 8 x 8192 x 1536) sequential is 1.27-1.43x
+/// faster).
 int scanMinBlocks(const cg::SelectiveScanDesc &desc, int smCount);
 /// Tokens per time chunk for the time-parallel scan of this shape, or 0 when
 /// the sequential kernel's batch x channel-group grid already fills about
 /// `minBlocks` blocks (the time-parallel passes cost 1.5x the memory traffic
 /// and 2x the exponentials). desc.schedule.timeChunkLen, when set, is used
-/// as is; else enough chunks for ~4 x minBlocks blocks, rounded up to a
-/// multiple of chunkLen.
+/// as is; else enough chunks for ~8 x minBlocks blocks but at least 128
+/// tokens each, rounded up to a multiple of chunkLen.
 int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
                      int seqlen, int minBlocks);
 /// Passes 1-3 of the time-parallel scan; `workspace` holds
@@ -182,9 +183,9 @@ Status launchGenericScan(Device &dev, CUfunction f,
                          const GenericScanTensors &t);
 
 /// The default schedule of the scan's prefill kernels for `dState`: one
-/// thread per channel up to 16 states (more are split over lanes), 128
-/// threads with registers for 4 blocks per SM, token-major direct loads,
-/// time chunks of 8 tokens.
+/// thread per channel up to 8 states (more are split over lanes of 8), 128
+/// threads with registers for 3 blocks per SM, token-major direct loads,
+/// time chunks of 16 tokens (or one per lane, if more).
 cg::Schedule defaultScanSchedule(int dState);
 
 /// The default schedule of the one-token scan step for `dState`: up to 4
