@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -67,9 +68,22 @@ Expected<Compiled> compile(cuda::Device &dev, cg::ElemType type, int n,
 } // namespace
 
 int main(int argc, char **argv) {
-  // "--profile": only the default kernels on 8 x 8192 x 5120, each launched
-  // twice, for a profiler (ncu --kernel-name selective_scan).
+  // "--profile [STATES]": only the default kernels on 8 x 8192 x 5120, each
+  // launched twice, for a profiler (ncu --kernel-name selective_scan);
+  // STATES per thread other than the default's give lanes per channel.
   const bool profileOnly = argc > 1 && std::string(argv[1]) == "--profile";
+  int profileItems = 0;
+  if (profileOnly && argc > 2) {
+    char *end = nullptr;
+    profileItems = static_cast<int>(std::strtol(argv[2], &end, 10));
+    if (*end != '\0' || profileItems <= 0) {
+      std::fprintf(stderr,
+                   "cuda_scan_bench: error: --profile expects a positive "
+                   "number of states per thread, found '%s'\n",
+                   argv[2]);
+      return 2;
+    }
+  }
   // "--lanes": only the lanes-per-channel table.
   const bool lanesOnly = argc > 1 && std::string(argv[1]) == "--lanes";
   auto opened = cuda::Device::open();
@@ -171,7 +185,10 @@ int main(int argc, char **argv) {
 
   if (profileOnly) {
     for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16}) {
-      Expected<Compiled> c = compile(dev, type, static_cast<int>(n), 0.0);
+      cg::Schedule sc = cuda::defaultScanSchedule(static_cast<int>(n));
+      if (profileItems > 0)
+        sc.itemsPerThread = profileItems;
+      Expected<Compiled> c = compile(dev, type, sc);
       if (!c.ok())
         return fail(c.status());
       const cuda::ScanTensors t =
@@ -196,9 +213,12 @@ int main(int argc, char **argv) {
               "bound |\n|---|---|---|---|---|---|---|---|\n");
   for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16})
     for (int items : {16, 8, 4})
-      for (double fraction : {0.0, 0.125, 0.25})
+      for (double fraction : {0.0, 0.125})
         for (int chunk : {8, 16})
-          for (int perSm : {0, 4}) {
+          // The minimum blocks per SM caps the registers (3: 168, 4: 128,
+          // 5: 96); 5 puts the 640 blocks of 8 x 5120 channels of 2 lanes
+          // in one wave.
+          for (int perSm : {0, 3, 4, 5}) {
             if (items * fraction != static_cast<int>(items * fraction))
               continue; // no whole number of states on the FMA units
             cg::Schedule sc = cuda::defaultScanSchedule(static_cast<int>(n));
