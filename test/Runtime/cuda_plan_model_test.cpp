@@ -182,6 +182,38 @@ TEST_F(CudaPlanGolden, PrefillMatchesPlanModelAndTransformers) {
   EXPECT_LE(vsRef, kRelTol * refMax_);
 }
 
+TEST_F(CudaPlanGolden, LongPrefillRunsTheTimeParallelScan) {
+  // Batch 1 of a tiny model fills one block: past 128 tokens the plan's
+  // scans run time-parallel (chunks of at least 128 tokens).
+  const int64_t n = 300;
+  std::vector<int32_t> tokens(n);
+  for (int64_t i = 0; i < n; ++i)
+    tokens[i] = static_cast<int32_t>((i * 37 + 11) % vocab_);
+  auto g = gpu(builtin_, 1, n);
+  auto c = cpu(1, n);
+  ASSERT_TRUE(g && c);
+  EXPECT_GT(g->kernelReport().scanWorkspaceBytes, 0u);
+  auto gs = g->makeState(1);
+  ASSERT_TRUE(gs.ok()) << gs.status().message();
+  PlanState cs = c->makeState(1);
+  std::vector<float> gl(n * vocab_), cl(n * vocab_);
+  ASSERT_TRUE(
+      g->forward(tokens.data(), n, *gs, LogitsMode::All, gl.data()).ok());
+  ASSERT_TRUE(
+      c->forward(tokens.data(), n, cs, LogitsMode::All, cl.data()).ok());
+  const float clMax = maxAbs(cl.data(), cl.size());
+  const float diff = maxAbsDiff(gl.data(), cl.data(), gl.size());
+  std::printf("%lld-token prefill: max |gpu - cpu| / max|cpu| = %.2e\n",
+              static_cast<long long>(n), diff / clMax);
+  EXPECT_LE(diff, kRelTol * clMax);
+  // The final state too: the next token's logits.
+  std::vector<float> gNext(vocab_), cNext(vocab_);
+  int32_t next = tokens[0];
+  ASSERT_TRUE(g->decode(&next, *gs, gNext.data()).ok());
+  ASSERT_TRUE(c->decode(&next, cs, cNext.data()).ok());
+  EXPECT_LE(maxAbsDiff(gNext.data(), cNext.data(), vocab_), kRelTol * clMax);
+}
+
 TEST_F(CudaPlanGolden, DecodeStepsMatchPlanModel) {
   auto g = gpu(builtin_, 1, 256);
   auto c = cpu(1, 256);

@@ -73,6 +73,9 @@ struct CudaKernelReport {
   std::string cachePath;
   std::string deviceName;
   std::string arch;
+  /// Device memory for the time-parallel prefill scan's chunk states; 0
+  /// where no shape up to the limits runs it (the scans stay sequential).
+  size_t scanWorkspaceBytes = 0;
 };
 
 class CudaModel;

@@ -545,6 +545,7 @@ CudaModel::create(const ModelWeights &weights,
   if (!scanWorkspace.ok())
     return scanWorkspace.status();
   m.scanWorkspace = std::move(scanWorkspace).value();
+  model->report_.scanWorkspaceBytes = scanFloats * f;
 
   Expected<cuda::HostBuffer> stepIds =
       dev.allocHost(options.maxBatch * sizeof(int32_t), "decode token ids");

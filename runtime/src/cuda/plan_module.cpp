@@ -129,6 +129,8 @@ PlanKernels::describe(const plan::Plan &plan, int64_t maxBatch) {
           s.step = s.prefill;
           s.step.name += "_step";
           s.step.schedule = defaultScanStepSchedule(s.prefill.dState);
+          s.chunked = s.prefill;
+          s.chunked.name += "_tp";
           k->scans.push_back(s);
         }
         k->kernelOf[&step] = it->second;
@@ -180,6 +182,7 @@ Expected<std::string> PlanKernels::source() const {
   for (const Scan &s : scans) {
     parts.push_back(cg::emitSelectiveScan(s.prefill));
     parts.push_back(cg::emitSelectiveScanStep(s.step));
+    parts.push_back(cg::emitSelectiveScanChunked(s.chunked));
   }
   for (const Generic &g : generics)
     parts.push_back(cg::emitGenericScan(g.desc));
@@ -210,6 +213,11 @@ Status PlanKernels::bind(const Module &module) {
   for (Scan &s : scans) {
     MAMBA_RETURN_IF_ERROR(get(s.f, s.prefill.name));
     MAMBA_RETURN_IF_ERROR(get(s.fStep, s.step.name));
+    MAMBA_RETURN_IF_ERROR(
+        get(s.fChunked.chunkState, s.chunked.name + "_chunk_state"));
+    MAMBA_RETURN_IF_ERROR(get(s.fChunked.combine, s.chunked.name + "_combine"));
+    MAMBA_RETURN_IF_ERROR(
+        get(s.fChunked.chunkScan, s.chunked.name + "_chunk_scan"));
   }
   for (Generic &g : generics)
     MAMBA_RETURN_IF_ERROR(get(g.f, g.desc.name));

@@ -3,6 +3,7 @@
 #include "plan_steps.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace mamba::cuda {
 
@@ -153,13 +154,35 @@ Status selectiveScan(Checker &c, StepContext &ctx, bool execute) {
   const auto kernel = ctx.kernels.kernelOf.find(&c.step());
   c.require(kernel != ctx.kernels.kernelOf.end(),
             "internal: no CUDA kernel was described for this step");
-  if (!c.ok() || !execute)
+  if (!c.ok())
     return c.status();
   const StepArgs &a = c.args();
   const Tensor *u = a.get("u"), *delta = a.get("delta"), *bm = a.get("B"),
                *cm = a.get("C"), *z = a.get("z"), *d = a.get("D"),
                *db = a.get("delta_bias"), *y = a.get("y");
   const PlanKernels::Scan &k = ctx.kernels.scans[kernel->second];
+  // Batch 1 fills too few blocks for the sequential kernel: time-parallel,
+  // where the workspace sized by the checks holds the chunk states.
+  const auto timeChunk = [&](int64_t batch) {
+    const int b = static_cast<int>(batch), dim = static_cast<int>(u->shape[1]),
+              len = static_cast<int>(u->shape[2]);
+    const int chunkLen =
+        len <= 1
+            ? 0
+            : scanTimeChunkLen(k.chunked, b, dim, len,
+                               scanMinBlocks(k.prefill, ctx.dev.smCount()));
+    return std::pair{chunkLen, chunkLen > 0
+                                   ? scanChunkedWorkspaceFloats(
+                                         k.chunked, b, dim, len, chunkLen)
+                                   : size_t{0}};
+  };
+  if (!execute) {
+    // Every batch up to the checked one: the need is not monotonic in it.
+    for (int64_t b = 1; b <= u->shape[0] && ctx.scanWorkspaceFloats; ++b)
+      *ctx.scanWorkspaceFloats =
+          std::max(*ctx.scanWorkspaceFloats, timeChunk(b).second);
+    return c.status();
+  }
   ScanTensors t{};
   t.u = u->data;
   t.delta = delta->data;
@@ -183,6 +206,11 @@ Status selectiveScan(Checker &c, StepContext &ctx, bool execute) {
   if (t.seqlen == 0)
     return Status::success();
   const bool step = t.seqlen == 1;
+  const auto [chunkLen, floats] = timeChunk(t.batch);
+  if (chunkLen > 0 && ctx.scanWorkspace && ctx.scanWorkspaceFloats &&
+      floats <= *ctx.scanWorkspaceFloats)
+    return launchSelectiveScanChunked(ctx.dev, k.fChunked, k.chunked, t,
+                                      chunkLen, ctx.scanWorkspace);
   return launchSelectiveScan(ctx.dev, step ? k.fStep : k.f,
                              step ? k.step : k.prefill, t, step);
 }

@@ -34,8 +34,11 @@ struct PlanKernels {
     CUfunction f = nullptr, state = nullptr, fStep = nullptr;
   };
   struct Scan {
-    cg::SelectiveScanDesc prefill, step;
+    /// `chunked`: the time-parallel prefill, for grids too small to fill
+    /// the GPU (batch 1), as CudaModel runs it.
+    cg::SelectiveScanDesc prefill, step, chunked;
     CUfunction f = nullptr, fStep = nullptr;
+    ScanChunkedKernels fChunked;
   };
   struct Generic {
     cg::GenericScanDesc desc;
@@ -58,14 +61,19 @@ struct PlanKernels {
   std::map<const plan::Step *, size_t> kernelOf;
 };
 
-/// What the steps share: the device, cuBLAS, the kernels, and the host copy
-/// of the device token ids (to check them against the embedding table).
+/// What the steps share: the device, cuBLAS, the kernels, the host copy
+/// of the device token ids (to check them against the embedding table), and
+/// the time-parallel scan's chunk states: the checks raise
+/// `scanWorkspaceFloats` to the largest need of the shapes they see, and a
+/// scan runs time-parallel only where `scanWorkspace` holds its need.
 struct StepContext {
   Device &dev;
   Blas &blas;
   const PlanKernels &kernels;
   const int32_t *deviceIds = nullptr;
   const int32_t *hostIds = nullptr;
+  float *scanWorkspace = nullptr;
+  size_t *scanWorkspaceFloats = nullptr;
 };
 
 /// Checks `step` against its GPU kernel and, when `execute`, launches it on
