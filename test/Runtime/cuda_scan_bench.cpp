@@ -212,7 +212,7 @@ int main(int argc, char **argv) {
               "FMA fraction | staged tokens | min blocks per SM | time | / "
               "bound |\n|---|---|---|---|---|---|---|---|\n");
   for (cg::ElemType type : {cg::ElemType::F32, cg::ElemType::BF16})
-    for (int items : {16, 8, 4})
+    for (int items : {16, 8, 4, 2})
       for (double fraction : {0.0, 0.125})
         for (int chunk : {8, 16})
           // The minimum blocks per SM caps the registers (3: 168, 4: 128,
@@ -231,7 +231,8 @@ int main(int argc, char **argv) {
               return fail(c.status());
             const int64_t size = type == cg::ElemType::F32 ? 4 : 2;
             for (const Shape &s :
-                 {Shape{8, 8192, 5120}, Shape{8, 2048, 1536}}) {
+                 {Shape{8, 8192, 5120}, Shape{8, 2048, 1536},
+                  Shape{1, 8192, 5120}, Shape{1, 2048, 1536}}) {
               Expected<double> ms = timeSeq(*c, tensors(s, size));
               if (!ms.ok())
                 return fail(ms.status());
