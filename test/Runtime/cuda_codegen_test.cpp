@@ -623,9 +623,9 @@ TEST(CudaCodegen, DirectLoadsKeepTheChannelsTokensInRegisters) {
   EXPECT_EQ(s.find("s_y["), std::string::npos);
   // dt and the gate once per token, before the recurrence; tokens past the
   // end get dt = 0 (the state stays as it is), so the token loop needs no
-  // branch.
-  EXPECT_NE(s.find("x_dt[j] = j * kLanes + lane < len ? "
-                   "mamba_softplus(mamba_to_float(r_dt[j]) + dbias) : 0.0f;"),
+  // branch, and a product rather than a select, so neither does softplus.
+  EXPECT_NE(s.find("x_dt[j] = mamba_softplus(mamba_to_float(r_dt[j]) + "
+                   "dbias) * (j * kLanes + lane < len ? 1.0f : 0.0f);"),
             std::string::npos)
       << s;
   EXPECT_EQ(s.find("if (t >= len)"), std::string::npos);

@@ -17,7 +17,10 @@
 // and no address arithmetic: the tokens past the end of the last chunk get
 // dt = 0, u = 0, B = 0, which leaves the state exactly as it is
 // (exp2(0) = 1, h = 1 * h + 0), and the owner of a token keeps its y in a
-// register until the chunk's y are stored together, like its loads.
+// register until the chunk's y are stored together, like its loads. The
+// zero dt is a product, not a select: the compiler turns a select into a
+// branch around each softplus, and the chunk's softplus chains then run
+// one after another instead of interleaved.
 #include "scan_emit.h"
 
 namespace mamba::codegen::cuda::detail {
@@ -79,7 +82,7 @@ std::string scanTimeLoopDirect(const SelectiveScanDesc &d, bool readout) {
   take += R"(#pragma unroll
     for (int j = 0; j < kOwn; ++j) {
       x_u[j] = mamba_to_float(r_u[j]);
-      x_dt[j] = j * kLanes + lane < len ? $DTEXPR : 0.0f;
+      x_dt[j] = $DTEXPR * (j * kLanes + lane < len ? 1.0f : 0.0f);
 )";
   if (z)
     take += "      x_z[j] = mamba_silu(mamba_to_float(r_z[j]));\n";

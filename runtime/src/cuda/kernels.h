@@ -54,8 +54,8 @@ size_t scanChunkedWorkspaceFloats(const cg::SelectiveScanDesc &desc, int batch,
 /// The fewest blocks of `desc`'s sequential scan that keep `smCount` SMs
 /// busy enough (64 channels per SM); below it, prefill runs the
 /// time-parallel scan (cuda_scan_bench on an H100, 2 lanes of 8 states: at
-/// 39 channels per SM (1 x 8192 x 5120) time-parallel is 1.33x faster, at
-/// 93 (8 x 2048 x 1536 and 8 x 8192 x 1536) sequential is 1.27-1.43x
+/// 39 channels per SM (1 x 8192 x 5120) time-parallel is 1.09x faster, at
+/// 93 (8 x 2048 x 1536 and 8 x 8192 x 1536) sequential is 1.32-1.45x
 /// faster).
 int scanMinBlocks(const cg::SelectiveScanDesc &desc, int smCount);
 /// Tokens per time chunk for the time-parallel scan of this shape, or 0 when
