@@ -347,7 +347,7 @@ cg::Schedule defaultScanSchedule(int dState) {
   // states per channel leaves 2-3 warps per SM sub-partition to hide its
   // latencies, while 4 states per thread repeat the per-token work too often
   // (bench/results/cuda-2026-12-07c.md: at 8 x 8192 x 5120, 4 lanes of 4
-  // are 1.26-1.31x slower than 2 of 8, 1 of 16 1.38-1.47x).
+  // are 1.26-1.30x slower than 2 of 8, 1 of 16 1.38-1.48x).
   int lanes = 1;
   while (dState / lanes > 8 && dState % (lanes * 2) == 0 && lanes < 32)
     lanes *= 2;
