@@ -2,6 +2,7 @@
 // options and schedules compiles with NVRTC to PTX (no GPU needed), and the
 // source says what it implements.
 #include "../../runtime/src/cuda/compiler.h"
+#include "../../runtime/src/cuda/kernels.h"
 #include "mamba/codegen/cuda_emitter.h"
 
 #include <gtest/gtest.h>
@@ -68,6 +69,26 @@ TEST(CudaCodegen, SelectiveScanGridCompiles) {
           ++count;
         }
   EXPECT_EQ(count, 3 * 3 * 7 * 4);
+}
+
+// The runtime's default scan schedules (lanes and chunk lengths follow
+// d_state) compile for every state size the emitter takes.
+TEST(CudaCodegen, DefaultScanSchedulesCompile) {
+  for (int n : {4, 12, 16, 64, 128, 256})
+    for (ElemType type : {ElemType::F32, ElemType::BF16}) {
+      cg::SelectiveScanDesc d;
+      d.dState = n;
+      d.uType = d.deltaType = d.zType = d.bcType = d.yType = type;
+      d.schedule = cuda::defaultScanSchedule(n);
+      cg::SelectiveScanDesc step = d;
+      step.name = "selective_scan_step";
+      step.schedule = cuda::defaultScanStepSchedule(n);
+      cg::SelectiveScanDesc chunked = d;
+      chunked.name = "selective_scan_chunked";
+      expectCompiles({cg::emitSelectiveScan(d), cg::emitSelectiveScanStep(step),
+                      cg::emitSelectiveScanChunked(chunked)},
+                     "d_state " + std::to_string(n) + " " + elemTypeName(type));
+    }
 }
 
 TEST(CudaCodegen, ConvGridCompiles) {
@@ -767,6 +788,11 @@ TEST(CudaCodegen, InvalidSchedulesAreErrors) {
   EXPECT_NE(cg::emitSelectiveScan(d).error.find(
                 "itemsPerThread (3) must divide d_state (16)"),
             std::string::npos);
+  d.dState = 512;
+  d.schedule.itemsPerThread = 8;
+  EXPECT_EQ(cg::emitSelectiveScan(d).error,
+            "selective_scan: d_state (512) must be in [1, 256]");
+  d.dState = 16;
   d.schedule = {100, 4, 64};
   EXPECT_NE(cg::emitSelectiveScan(d).error.find("multiple of 32"),
             std::string::npos);

@@ -6,6 +6,7 @@
 #include "mamba/dtype.h"
 #include "test_util.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -530,6 +531,48 @@ TEST(CudaKernels, GateEmbeddingAndBiasMatchHostLoops) {
       EXPECT_EQ(e[k], table[ids[r] * cols + i]);
       EXPECT_EQ(yb[k], y[k] + bias[i]);
     }
+}
+
+// Host-side rules, no GPU needed.
+TEST(CudaKernelsSchedule, DefaultScanScheduleIsValidForEveryStateSize) {
+  // Lanes of 8 states where d_state allows; chunks hold a multiple of the
+  // lanes and their B/C fit shared memory, so every default emits
+  // (validateScan's constraints).
+  for (int n : {4, 8, 12, 16, 64, 128, 256}) {
+    cg::SelectiveScanDesc d;
+    d.dState = n;
+    d.schedule = cuda::defaultScanSchedule(n);
+    const int items = n == 12 ? 6 : n == 256 ? 16 : std::min(n, 8);
+    EXPECT_EQ(d.schedule.itemsPerThread, items) << n;
+    cg::Emitted seq = cg::emitSelectiveScan(d);
+    EXPECT_TRUE(seq.ok()) << "d_state " << n << ": " << seq.error;
+    cg::Emitted tp = cg::emitSelectiveScanChunked(d);
+    EXPECT_TRUE(tp.ok()) << "d_state " << n << ": " << tp.error;
+  }
+  EXPECT_EQ(cuda::defaultScanSchedule(16).chunkLen, 16);
+  EXPECT_EQ(cuda::defaultScanSchedule(128).chunkLen, 16); // 16 lanes
+  // 24 tokens of B/C fit: 16 lanes of 16 states.
+  EXPECT_EQ(cuda::defaultScanSchedule(256).chunkLen, 16);
+}
+
+TEST(CudaKernelsSchedule, TimeChunksFollowTheDocumentedRule) {
+  cg::SelectiveScanDesc d;
+  d.schedule = cuda::defaultScanSchedule(16); // 64 channels per block
+  // 64 channels per SM on 132 SMs.
+  const int minBlocks = cuda::scanMinBlocks(d, 132);
+  EXPECT_EQ(minBlocks, 132);
+  // 80 channel groups: ceil(8 x 132 / 80) = 14 chunks of 586 -> 592 tokens.
+  EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 5120, 8192, minBlocks), 592);
+  // 24 groups would take 44 chunks of 47 tokens: at least 128.
+  EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 2048, minBlocks), 128);
+  // 8 x 24 = 192 blocks fill the GPU: sequential.
+  EXPECT_EQ(cuda::scanTimeChunkLen(d, 8, 1536, 2048, minBlocks), 0);
+  // One chunk of 128 would hold the whole prompt; shorter than 2 chunks.
+  EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 100, minBlocks), 0);
+  EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 20, minBlocks), 0);
+  // A schedule's own length is used as is.
+  d.schedule.timeChunkLen = 50;
+  EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 2048, minBlocks), 50);
 }
 
 } // namespace

@@ -26,7 +26,10 @@ std::string validateScan(const SelectiveScanDesc &d, bool step) {
   if (std::string e = detail::checkSchedule(d.name, d.schedule); !e.empty())
     return e;
   const int items = d.schedule.itemsPerThread;
-  if (d.dState < 1 || d.dState > 256 || d.dState % items != 0)
+  if (d.dState < 1 || d.dState > 256)
+    return d.name + ": d_state (" + std::to_string(d.dState) +
+           ") must be in [1, 256]";
+  if (d.dState % items != 0)
     return d.name + ": itemsPerThread (" + std::to_string(items) +
            ") must divide d_state (" + std::to_string(d.dState) + ")";
   const int lanes = d.dState / items;

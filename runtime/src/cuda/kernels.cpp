@@ -348,15 +348,21 @@ cg::Schedule defaultScanSchedule(int dState) {
   // latencies, while 4 states per thread repeat the per-token work too often
   // (bench/results/cuda-2026-12-07c.md: at 8 x 8192 x 5120, 4 lanes of 4
   // are 1.26-1.30x slower than 2 of 8, 1 of 16 1.38-1.48x).
+  // The lanes share out a chunk's tokens, so a chunk holds a multiple of
+  // them, and its B and C (F32 in shared memory) must fit the 48 KiB of
+  // static shared memory: at d_state 256 that is 24 tokens, so 16 lanes.
+  const int maxChunk = 48 * 1024 / (dState * 2 * 4);
   int lanes = 1;
-  while (dState / lanes > 8 && dState % (lanes * 2) == 0 && lanes < 32)
+  while (dState / lanes > 8 && dState % (lanes * 2) == 0 &&
+         lanes * 2 <= std::min(32, maxChunk))
     lanes *= 2;
   s.itemsPerThread = dState / lanes;
-  // Among the fastest of cuda_scan_bench's sweep on an H100 for both types
-  // and shapes (within 2.5%; run-to-run noise is a few %). The lanes share
-  // out a chunk's tokens, so it holds a multiple of them.
+  // 16 tokens: among the fastest of cuda_scan_bench's sweep on an H100 for
+  // both types and shapes (within 2.5%; run-to-run noise is a few %).
   s.threadsPerBlock = 128;
   s.chunkLen = std::max(16, lanes);
+  if (s.chunkLen > maxChunk)
+    s.chunkLen = std::max(lanes, maxChunk / lanes * lanes);
   s.minBlocksPerSM = 3;
   return s;
 }

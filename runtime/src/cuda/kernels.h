@@ -185,7 +185,8 @@ Status launchGenericScan(Device &dev, CUfunction f,
 /// The default schedule of the scan's prefill kernels for `dState`: one
 /// thread per channel up to 8 states (more are split over lanes of 8), 128
 /// threads with registers for 3 blocks per SM, token-major direct loads,
-/// time chunks of 16 tokens (or one per lane, if more).
+/// time chunks of 16 tokens (or one per lane, if more; fewer lanes and
+/// tokens where a chunk's B and C would not fit 48 KiB of shared memory).
 cg::Schedule defaultScanSchedule(int dState);
 
 /// The default schedule of the one-token scan step for `dState`: up to 4
