@@ -567,7 +567,8 @@ TEST(CudaKernelsSchedule, TimeChunksFollowTheDocumentedRule) {
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 2048, minBlocks), 128);
   // 8 x 24 = 192 blocks fill the GPU: sequential.
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 8, 1536, 2048, minBlocks), 0);
-  // One chunk of 128 would hold the whole prompt; shorter than 2 chunks.
+  // Sequential where one 128-token chunk holds the whole prompt, and where
+  // the prompt is shorter than two staged chunks (2 x 16 tokens).
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 100, minBlocks), 0);
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 20, minBlocks), 0);
   // A schedule's own length is used as is.
