@@ -571,6 +571,16 @@ TEST(CudaKernelsSchedule, TimeChunksFollowTheDocumentedRule) {
   // the prompt is shorter than two staged chunks (2 x 16 tokens).
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 100, minBlocks), 0);
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 20, minBlocks), 0);
+  // The runtime's choice also needs room for the chunk states: 14 chunks x
+  // 5120 channels x (16 states + the dt sum) floats.
+  const size_t need = 14 * 5120 * 17 * sizeof(float);
+  EXPECT_EQ(cuda::scanChunkedWorkspaceBytes(d, d, 1, 5120, 8192, 132), need);
+  EXPECT_EQ(cuda::scanTimeChunkFor(d, d, 1, 5120, 8192, 132, need), 592);
+  EXPECT_EQ(cuda::scanTimeChunkFor(d, d, 1, 5120, 8192, 132, need - 1), 0);
+  // Batch 2 takes 7 chunks: the same need, which batch 1..2 covers.
+  EXPECT_EQ(cuda::scanChunkedWorkspaceBytes(d, d, 2, 5120, 8192, 132), need);
+  // No batch runs it: nothing to allocate.
+  EXPECT_EQ(cuda::scanChunkedWorkspaceBytes(d, d, 8, 1536, 100, 132), 0u);
   // A schedule's own length is used as is.
   d.schedule.timeChunkLen = 50;
   EXPECT_EQ(cuda::scanTimeChunkLen(d, 1, 1536, 2048, minBlocks), 50);

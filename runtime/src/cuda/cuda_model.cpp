@@ -526,26 +526,16 @@ CudaModel::create(const ModelWeights &weights,
   m.hostIds.resize(tokens);
   MAMBA_RETURN_IF_ERROR(dev.zero(m.xProjCounter.ptr(), sizeof(unsigned)));
 
-  // The time-parallel scan's chunk states, for the largest need over the
-  // batch sizes (its chunk count depends on the batch, not on the length).
-  size_t scanFloats = 0;
-  for (int64_t b = 1; b <= options.maxBatch; ++b) {
-    const int len = cuda::scanTimeChunkLen(
-        m.descs->scanChunked, static_cast<int>(b), static_cast<int>(e),
-        static_cast<int>(options.maxChunk),
-        cuda::scanMinBlocks(m.descs->scan, dev.smCount()));
-    scanFloats =
-        std::max(scanFloats, cuda::scanChunkedWorkspaceFloats(
-                                 m.descs->scanChunked, static_cast<int>(b),
-                                 static_cast<int>(e),
-                                 static_cast<int>(options.maxChunk), len));
-  }
+  // The time-parallel scan's chunk states.
+  const size_t scanBytes = cuda::scanChunkedWorkspaceBytes(
+      m.descs->scan, m.descs->scanChunked, static_cast<int>(options.maxBatch),
+      static_cast<int>(e), static_cast<int>(options.maxChunk), dev.smCount());
   Expected<DeviceBuffer> scanWorkspace =
-      dev.alloc(scanFloats * f, "the chunked scan's chunk states");
+      dev.alloc(scanBytes, "the chunked scan's chunk states");
   if (!scanWorkspace.ok())
     return scanWorkspace.status();
   m.scanWorkspace = std::move(scanWorkspace).value();
-  model->report_.scanWorkspaceBytes = scanFloats * f;
+  model->report_.scanWorkspaceBytes = scanBytes;
 
   Expected<cuda::HostBuffer> stepIds =
       dev.allocHost(options.maxBatch * sizeof(int32_t), "decode token ids");
@@ -718,14 +708,10 @@ Status CudaModel::runChunk(int64_t batch, int64_t len, CudaState &state) {
     // prompts): split time across blocks as well.
     const int timeChunk =
         step ? 0
-             : cuda::scanTimeChunkLen(
-                   k.scanChunked, scan.batch, scan.dim, scan.seqlen,
-                   cuda::scanMinBlocks(k.scan, dev.smCount()));
-    if (timeChunk > 0 &&
-        cuda::scanChunkedWorkspaceFloats(k.scanChunked, scan.batch, scan.dim,
-                                         scan.seqlen, timeChunk) *
-                sizeof(float) <=
-            m.scanWorkspace.bytes())
+             : cuda::scanTimeChunkFor(k.scan, k.scanChunked, scan.batch,
+                                      scan.dim, scan.seqlen, dev.smCount(),
+                                      m.scanWorkspace.bytes());
+    if (timeChunk > 0)
       MAMBA_RETURN_IF_ERROR(cuda::launchSelectiveScanChunked(
           dev, m.scanChunked, k.scanChunked, scan, timeChunk,
           m.scanWorkspace.as<float>()));

@@ -79,6 +79,32 @@ int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
   return len < seqlen ? len : 0;
 }
 
+int scanTimeChunkFor(const cg::SelectiveScanDesc &seq,
+                     const cg::SelectiveScanDesc &chunked, int batch, int dim,
+                     int seqlen, int smCount, size_t workspaceBytes) {
+  const int len = scanTimeChunkLen(chunked, batch, dim, seqlen,
+                                   scanMinBlocks(seq, smCount));
+  if (len == 0 || scanChunkedWorkspaceFloats(chunked, batch, dim, seqlen, len) *
+                          sizeof(float) >
+                      workspaceBytes)
+    return 0;
+  return len;
+}
+
+size_t scanChunkedWorkspaceBytes(const cg::SelectiveScanDesc &seq,
+                                 const cg::SelectiveScanDesc &chunked,
+                                 int maxBatch, int dim, int seqlen,
+                                 int smCount) {
+  size_t floats = 0;
+  for (int b = 1; b <= maxBatch; ++b) {
+    const int len =
+        scanTimeChunkLen(chunked, b, dim, seqlen, scanMinBlocks(seq, smCount));
+    floats = std::max(floats,
+                      scanChunkedWorkspaceFloats(chunked, b, dim, seqlen, len));
+  }
+  return floats * sizeof(float);
+}
+
 Status launchSelectiveScanChunked(Device &dev, const ScanChunkedKernels &f,
                                   const cg::SelectiveScanDesc &desc,
                                   const ScanTensors &t, int timeChunkLen,

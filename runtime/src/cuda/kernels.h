@@ -66,6 +66,20 @@ int scanMinBlocks(const cg::SelectiveScanDesc &desc, int smCount);
 /// tokens each, rounded up to a multiple of chunkLen.
 int scanTimeChunkLen(const cg::SelectiveScanDesc &desc, int batch, int dim,
                      int seqlen, int minBlocks);
+/// The runtime's choice for one prefill scan: scanTimeChunkLen of `chunked`
+/// with `seq`'s scanMinBlocks on `smCount` SMs, or 0 (the sequential
+/// kernel) also where the chunk states exceed `workspaceBytes`.
+int scanTimeChunkFor(const cg::SelectiveScanDesc &seq,
+                     const cg::SelectiveScanDesc &chunked, int batch, int dim,
+                     int seqlen, int smCount, size_t workspaceBytes);
+/// Bytes of chunk states that cover scanTimeChunkFor at every batch up to
+/// `maxBatch` for `seqlen` tokens (the chunk count depends on the batch, so
+/// the largest need is not always at maxBatch); 0 where no batch runs the
+/// time-parallel scan.
+size_t scanChunkedWorkspaceBytes(const cg::SelectiveScanDesc &seq,
+                                 const cg::SelectiveScanDesc &chunked,
+                                 int maxBatch, int dim, int seqlen,
+                                 int smCount);
 /// Passes 1-3 of the time-parallel scan; `workspace` holds
 /// scanChunkedWorkspaceFloats floats. Same result as launchSelectiveScan,
 /// final state included.

@@ -30,7 +30,7 @@ struct CudaPlanModel::Impl {
   DeviceBuffer ids;
   /// The time-parallel scan's chunk states, sized by the checks.
   DeviceBuffer scanWorkspace;
-  size_t scanWorkspaceFloats = 0;
+  size_t scanWorkspaceNeed = 0;
   /// The chunk's token ids on the host ([batch, chunk]) and a staging area
   /// for the logits rows downloaded from the device.
   std::vector<int32_t> hostIds;
@@ -151,10 +151,10 @@ Status CudaPlanModel::bind(std::vector<std::vector<float>> weights) {
                                 "plan buffer " + std::to_string(i)));
   MAMBA_RETURN_IF_ERROR(
       alloc(m.ids, static_cast<size_t>(maxB * maxL) * 4, "token ids"));
-  if (m.scanWorkspaceFloats > 0)
-    MAMBA_RETURN_IF_ERROR(alloc(m.scanWorkspace, m.scanWorkspaceFloats * 4,
+  if (m.scanWorkspaceNeed > 0)
+    MAMBA_RETURN_IF_ERROR(alloc(m.scanWorkspace, m.scanWorkspaceNeed,
                                 "the time-parallel scan's chunk states"));
-  report_.scanWorkspaceBytes = m.scanWorkspaceFloats * 4;
+  report_.scanWorkspaceBytes = m.scanWorkspace.bytes();
   m.hostIds.assign(static_cast<size_t>(maxB * maxL), 0);
   int64_t logitsSize = 0;
   for (const mp::Function *fn : {prefill_, decode_})
@@ -213,13 +213,9 @@ Status CudaPlanModel::runFunction(const plan::Function &fn, int64_t batch,
     }
     return s;
   };
-  cuda::StepContext ctx{*m.device,
-                        *m.blas,
-                        *m.kernels,
-                        m.ids.as<int32_t>(),
-                        m.hostIds.data(),
-                        m.scanWorkspace.as<float>(),
-                        &m.scanWorkspaceFloats};
+  cuda::StepContext ctx{*m.device,           *m.blas,          *m.kernels,
+                        m.ids.as<int32_t>(), m.hostIds.data(), m.scanWorkspace,
+                        m.scanWorkspaceNeed};
   return planexec::runSteps(
       fn, batch, len, logits, storage,
       [&](const mp::Step &step, const planexec::StepArgs &args) {

@@ -3,7 +3,6 @@
 #include "plan_steps.h"
 
 #include <algorithm>
-#include <utility>
 
 namespace mamba::cuda {
 
@@ -161,26 +160,14 @@ Status selectiveScan(Checker &c, StepContext &ctx, bool execute) {
                *cm = a.get("C"), *z = a.get("z"), *d = a.get("D"),
                *db = a.get("delta_bias"), *y = a.get("y");
   const PlanKernels::Scan &k = ctx.kernels.scans[kernel->second];
-  // Batch 1 fills too few blocks for the sequential kernel: time-parallel,
-  // where the workspace sized by the checks holds the chunk states.
-  const auto timeChunk = [&](int64_t batch) {
-    const int b = static_cast<int>(batch), dim = static_cast<int>(u->shape[1]),
-              len = static_cast<int>(u->shape[2]);
-    const int chunkLen =
-        len <= 1
-            ? 0
-            : scanTimeChunkLen(k.chunked, b, dim, len,
-                               scanMinBlocks(k.prefill, ctx.dev.smCount()));
-    return std::pair{chunkLen, chunkLen > 0
-                                   ? scanChunkedWorkspaceFloats(
-                                         k.chunked, b, dim, len, chunkLen)
-                                   : size_t{0}};
-  };
   if (!execute) {
-    // Every batch up to the checked one: the need is not monotonic in it.
-    for (int64_t b = 1; b <= u->shape[0] && ctx.scanWorkspaceFloats; ++b)
-      *ctx.scanWorkspaceFloats =
-          std::max(*ctx.scanWorkspaceFloats, timeChunk(b).second);
+    const int dim = static_cast<int>(u->shape[1]),
+              len = static_cast<int>(u->shape[2]);
+    ctx.scanWorkspaceNeed =
+        std::max(ctx.scanWorkspaceNeed,
+                 scanChunkedWorkspaceBytes(k.prefill, k.chunked,
+                                           static_cast<int>(u->shape[0]), dim,
+                                           len, ctx.dev.smCount()));
     return c.status();
   }
   ScanTensors t{};
@@ -206,11 +193,15 @@ Status selectiveScan(Checker &c, StepContext &ctx, bool execute) {
   if (t.seqlen == 0)
     return Status::success();
   const bool step = t.seqlen == 1;
-  const auto [chunkLen, floats] = timeChunk(t.batch);
-  if (chunkLen > 0 && ctx.scanWorkspace && ctx.scanWorkspaceFloats &&
-      floats <= *ctx.scanWorkspaceFloats)
+  // Batch 1 fills too few blocks for the sequential kernel: time-parallel,
+  // where the workspace sized by the checks holds the chunk states.
+  const int chunkLen =
+      step ? 0
+           : scanTimeChunkFor(k.prefill, k.chunked, t.batch, t.dim, t.seqlen,
+                              ctx.dev.smCount(), ctx.scanWorkspace.bytes());
+  if (chunkLen > 0)
     return launchSelectiveScanChunked(ctx.dev, k.fChunked, k.chunked, t,
-                                      chunkLen, ctx.scanWorkspace);
+                                      chunkLen, ctx.scanWorkspace.as<float>());
   return launchSelectiveScan(ctx.dev, step ? k.fStep : k.f,
                              step ? k.step : k.prefill, t, step);
 }

@@ -64,16 +64,16 @@ struct PlanKernels {
 /// What the steps share: the device, cuBLAS, the kernels, the host copy
 /// of the device token ids (to check them against the embedding table), and
 /// the time-parallel scan's chunk states: the checks raise
-/// `scanWorkspaceFloats` to the largest need of the shapes they see, and a
-/// scan runs time-parallel only where `scanWorkspace` holds its need.
+/// `scanWorkspaceNeed` (bytes) to the largest need of the shapes they see,
+/// and a scan runs time-parallel only where `scanWorkspace` holds its need.
 struct StepContext {
   Device &dev;
   Blas &blas;
   const PlanKernels &kernels;
   const int32_t *deviceIds = nullptr;
   const int32_t *hostIds = nullptr;
-  float *scanWorkspace = nullptr;
-  size_t *scanWorkspaceFloats = nullptr;
+  const DeviceBuffer &scanWorkspace;
+  size_t &scanWorkspaceNeed;
 };
 
 /// Checks `step` against its GPU kernel and, when `execute`, launches it on
