@@ -63,6 +63,21 @@ cg::Schedule gemvSchedule(int batch) {
   return s;
 }
 
+/// in_proj's 16-byte loads in flight per row and lane up to batch 4: all
+/// of the row's K (d_model) where that is at most 4 loads (BF16 up to
+/// d_model 1024), so that no weight load waits behind the grid wait (with
+/// 2, the 130m in_proj issued its last third after it: a DRAM round trip on
+/// every layer's dependent chain; H100, BF16, whole step: 130m batch 1
+/// +3%, 370m +1.5%, bench/results/cuda-2026-12-07d.md); else
+/// gemvSchedule's. 4 rows per warp: ptxas (sm_90) 110-176 registers, no
+/// spill; at those sizes in_proj has fewer blocks than an H100 has SMs, so
+/// the registers cost no occupancy.
+int inProjLoads(const ModelConfig &c, DType weightType, int batch) {
+  const int64_t loads = (c.dModel * dtypeSize(weightType) + 511) / 512;
+  return batch <= 4 && loads <= 4 ? static_cast<int>(loads)
+                                  : gemvSchedule(batch).loadsInFlight;
+}
+
 /// lm_head at batch 1 takes 8 rows per warp (108 registers, 2 blocks per
 /// SM): whole-step 130m decode on an H100 against 4 rows, two runs (best
 /// of 3 and of 5 x 256 steps; a build with the step's ids and logits in
@@ -159,10 +174,12 @@ struct ModelKernelDescs {
       // lm_head is in_proj's GEMV without the bias: the same kernel unless
       // the model has biases or lm_head has a schedule of its own.
       cg::GemvDesc head = in;
-      if (std::optional<cg::Schedule> own = lmHeadSchedule(b)) {
-        head.name = "gemv_head" + suffix;
+      if (std::optional<cg::Schedule> own = lmHeadSchedule(b))
         head.schedule = *own;
-      }
+      in.schedule.loadsInFlight = inProjLoads(c, weightType, b);
+      if (head.schedule.itemsPerThread != in.schedule.itemsPerThread ||
+          head.schedule.loadsInFlight != in.schedule.loadsInFlight)
+        head.name = "gemv_head" + suffix;
       in.hasBias = c.useBias;
       if (c.useBias)
         in.name = "gemv_norm_bias" + suffix;
