@@ -15,7 +15,7 @@ namespace {
 constexpr size_t kLanes = 8;
 
 /// The sum of w[0, n), n a multiple of kLanes, in kLanes partial sums.
-double sumOfWhole(const float *w, size_t n) {
+MAMBA_ALWAYS_INLINE double sumOfWhole(const float *w, size_t n) {
   double s[kLanes] = {};
   for (size_t i = 0; i < n; i += kLanes)
     for (size_t j = 0; j < kLanes; ++j)
@@ -28,6 +28,7 @@ double sumOfWhole(const float *w, size_t n) {
 
 } // namespace
 
+MAMBA_MULTIVERSION
 size_t firstUnusable(const float *v, size_t n) {
   // NaN and +inf both fail `< inf`; -inf (a masked token) passes.
   int bad = 0;
@@ -41,6 +42,7 @@ size_t firstUnusable(const float *v, size_t n) {
   return i;
 }
 
+MAMBA_MULTIVERSION
 float maxOf(const float *v, size_t n) {
   // As integers, which vectorize where a float max reduction does not: the
   // float's bits with the magnitude flipped for negatives order like the
@@ -60,6 +62,7 @@ float maxOf(const float *v, size_t n) {
   return floatOf(static_cast<uint32_t>(best ^ ((best >> 31) & 0x7fffffff)));
 }
 
+MAMBA_MULTIVERSION
 void softmaxWeights(const float *v, size_t n, float max, float invT,
                     float *out) {
   for (size_t i = 0; i < n; ++i) {
@@ -71,6 +74,7 @@ void softmaxWeights(const float *v, size_t n, float max, float invT,
   }
 }
 
+MAMBA_MULTIVERSION
 double sumOf(const float *w, size_t n) {
   const size_t whole = n - n % kLanes;
   double total = sumOfWhole(w, whole);
@@ -79,6 +83,7 @@ double sumOf(const float *w, size_t n) {
   return total;
 }
 
+MAMBA_MULTIVERSION
 size_t firstEqual(const float *v, size_t n, float x) {
   // Blocks compared whole (a fixed-length loop vectorizes), then the block
   // that holds x element by element.
@@ -97,6 +102,7 @@ size_t firstEqual(const float *v, size_t n, float x) {
   return n;
 }
 
+MAMBA_MULTIVERSION
 void zeroBelow(const float *v, size_t n, float lastLogit, size_t lastId,
                float *w) {
   for (size_t i = 0; i < n; ++i) {
@@ -106,6 +112,7 @@ void zeroBelow(const float *v, size_t n, float lastLogit, size_t lastId,
   }
 }
 
+MAMBA_MULTIVERSION
 size_t firstAbove(const float *w, size_t n, double target) {
   // Whole blocks first (their sums vectorize), then one block element by
   // element.
