@@ -555,6 +555,17 @@ TEST(CudaKernelsSchedule, DefaultScanScheduleIsValidForEveryStateSize) {
   EXPECT_EQ(cuda::defaultScanSchedule(256).chunkLen, 16);
 }
 
+TEST(CudaKernelsSchedule, ChunkedScanKeepsThePrefillScheduleUpTo32Tokens) {
+  cg::SelectiveScanDesc d;
+  d.schedule = cuda::defaultScanSchedule(16);
+  cg::SelectiveScanDesc tp = cuda::chunkedScanDesc(d, "scan_tp");
+  EXPECT_EQ(tp.name, "scan_tp");
+  EXPECT_EQ(tp.schedule.chunkLen, 16);
+  EXPECT_EQ(tp.schedule.itemsPerThread, d.schedule.itemsPerThread);
+  d.schedule.chunkLen = 64;
+  EXPECT_EQ(cuda::chunkedScanDesc(d, "scan_tp").schedule.chunkLen, 32);
+}
+
 TEST(CudaKernelsSchedule, TimeChunksFollowTheDocumentedRule) {
   cg::SelectiveScanDesc d;
   d.schedule = cuda::defaultScanSchedule(16); // 64 channels per block

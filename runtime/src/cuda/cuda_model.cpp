@@ -155,11 +155,8 @@ struct ModelKernelDescs {
     scanStep = scan;
     scanStep.name = "selective_scan_step";
     scanStep.schedule = cuda::defaultScanStepSchedule(scan.dState);
-    // Time-parallel prefill for small grids: at most 32 staged tokens (a
-    // staged schedule then fits more blocks per SM).
-    scanChunked = scan;
-    scanChunked.name = "selective_scan_chunked";
-    scanChunked.schedule.chunkLen = std::min(scan.schedule.chunkLen, 32);
+    // Time-parallel prefill for small grids.
+    scanChunked = cuda::chunkedScanDesc(scan, "selective_scan_chunked");
     bias.schedule = rowSchedule();
 
     for (size_t i = 0; fusedBatch > 0 && i <= gemvBucket(fusedBatch); ++i) {

@@ -367,6 +367,14 @@ Status launchGenericScan(Device &dev, CUfunction f,
                     desc.name.c_str());
 }
 
+cg::SelectiveScanDesc chunkedScanDesc(const cg::SelectiveScanDesc &prefill,
+                                      const std::string &name) {
+  cg::SelectiveScanDesc d = prefill;
+  d.name = name;
+  d.schedule.chunkLen = std::min(prefill.schedule.chunkLen, 32);
+  return d;
+}
+
 cg::Schedule defaultScanSchedule(int dState) {
   cg::Schedule s;
   // 8 states per thread: the kernel is issue-bound, and one thread of 16

@@ -8,6 +8,7 @@
 #include "mamba/codegen/generic_scan.h"
 #include "mamba/codegen/strided_map.h"
 
+#include <string>
 #include <vector>
 
 namespace mamba::cuda {
@@ -202,6 +203,13 @@ Status launchGenericScan(Device &dev, CUfunction f,
 /// time chunks of 16 tokens (or one per lane, if more; fewer lanes and
 /// tokens where a chunk's B and C would not fit 48 KiB of shared memory).
 cg::Schedule defaultScanSchedule(int dState);
+
+/// The time-parallel prefill (emitSelectiveScanChunked) of the sequential
+/// scan `prefill`, named `name`: its schedule with at most 32 staged tokens
+/// per chunk (a staged schedule then fits more blocks per SM). CudaModel
+/// and the plan executor both run it.
+cg::SelectiveScanDesc chunkedScanDesc(const cg::SelectiveScanDesc &prefill,
+                                      const std::string &name);
 
 /// The default schedule of the one-token scan step for `dState`: up to 4
 /// lanes per channel (4 states per thread at d_state 16), so that a batch-1

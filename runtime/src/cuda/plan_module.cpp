@@ -129,8 +129,7 @@ PlanKernels::describe(const plan::Plan &plan, int64_t maxBatch) {
           s.step = s.prefill;
           s.step.name += "_step";
           s.step.schedule = defaultScanStepSchedule(s.prefill.dState);
-          s.chunked = s.prefill;
-          s.chunked.name += "_tp";
+          s.chunked = chunkedScanDesc(s.prefill, s.prefill.name + "_tp");
           k->scans.push_back(s);
         }
         k->kernelOf[&step] = it->second;
