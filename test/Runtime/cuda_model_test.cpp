@@ -2,6 +2,7 @@
 // decode, chunked prefill and batches against the CPU executor, mamba-run
 // --device cuda, and the error a machine without a GPU gives.
 #include "cuda_test_util.h"
+#include "golden_files.h"
 #include "mamba/cuda_model.h"
 #include "mamba/npy.h"
 #include "mamba/weights.h"
@@ -25,27 +26,7 @@ using test::maxAbsDiff;
 constexpr float kF32Tol = 1e-4f;
 constexpr float kBf16Tol = 5e-2f;
 
-std::string goldenDir(const std::string &name) {
-  return std::string(MAMBA_SOURCE_DIR) + "/test/golden/" + name;
-}
-
-std::vector<int32_t> goldenPrompt(const std::string &name) {
-  std::ifstream in(goldenDir(name) + "/golden.json");
-  std::string text((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
-  std::vector<int32_t> ids;
-  size_t open = text.find('[', text.find("\"prompt\""));
-  size_t close = text.find(']', open);
-  std::string list = text.substr(open + 1, close - open - 1);
-  for (size_t pos = 0; pos < list.size();) {
-    size_t comma = list.find(',', pos);
-    ids.push_back(std::stoi(list.substr(pos, comma - pos)));
-    if (comma == std::string::npos)
-      break;
-    pos = comma + 1;
-  }
-  return ids;
-}
+using test::goldenDir;
 
 /// Skips when there is no GPU; else a model of `weights`.
 #define MAMBA_CUDA_MODEL_OR_SKIP(model, weights, options)                      \
@@ -67,9 +48,9 @@ TEST_P(CudaModelGolden, LogitsMatchTransformers) {
   const DType dtype = std::get<1>(GetParam());
   auto weights = loadModelDir(goldenDir(name));
   ASSERT_TRUE(weights.ok()) << weights.status().message();
-  auto ref = readNpyF32(goldenDir(name) + "/prompt_logits.npy");
-  ASSERT_TRUE(ref.ok()) << ref.status().message();
-  const std::vector<int32_t> prompt = goldenPrompt(name);
+  const test::GoldenFiles golden = test::readGoldenFiles(goldenDir(name));
+  const NpyArray *ref = &golden.logits;
+  const std::vector<int32_t> &prompt = golden.prompt;
   CudaModelOptions options;
   options.weightType = dtype;
   options.maxChunk = 64;
