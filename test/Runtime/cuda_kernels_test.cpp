@@ -32,6 +32,41 @@ std::vector<float> toChannelMajor(const std::vector<float> &v, int64_t b,
   return out;
 }
 
+struct ScanShape {
+  int64_t batch, len, channels, dState;
+};
+
+/// The CPU runtime's scan of token-major [batch, len, *] inputs: y, and
+/// `state` advanced in place ([batch, channels, dState]).
+void cpuScan(const std::vector<float> &u, std::vector<float> delta,
+             const std::vector<float> &z, const std::vector<float> &b,
+             const std::vector<float> &c, const std::vector<float> &a,
+             const std::vector<float> &d, const std::vector<float> &bias,
+             ScanShape shape, std::vector<float> &y,
+             std::vector<float> &state) {
+  // `delta` is a copy: the CPU scan overwrites it with dt.
+  const int64_t L = shape.len, E = shape.channels, N = shape.dState;
+  y.assign(shape.batch * L * E, 0.0f);
+  for (int64_t i = 0; i < shape.batch; ++i) {
+    cpu::ScanArgs args{};
+    args.x = u.data() + i * L * E;
+    args.delta = delta.data() + i * L * E;
+    args.z = z.data() + i * L * E;
+    args.b = b.data() + i * L * N;
+    args.c = c.data() + i * L * N;
+    args.a = a.data();
+    args.d = d.data();
+    args.dtBias = bias.data();
+    args.state = state.data() + i * E * N;
+    args.y = y.data() + i * L * E;
+    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
+    args.ldBC = N;
+    args.len = L;
+    args.dState = N;
+    cpu::selectiveScan(args, 0, E);
+  }
+}
+
 struct ScanCase {
   cg::ElemType io;
   cg::Layout layout;
@@ -65,25 +100,8 @@ TEST_P(CudaKernelsScan, MatchesCpu) {
   if (bf16) // both sides see the same BF16 inputs
     roundToBf16(u);
 
-  std::vector<float> yRef(B * L * E), stateRef = state, deltaCpu = delta;
-  for (int64_t i = 0; i < B; ++i) {
-    cpu::ScanArgs args{};
-    args.x = u.data() + i * L * E;
-    args.delta = deltaCpu.data() + i * L * E;
-    args.z = z.data() + i * L * E;
-    args.b = b.data() + i * L * N;
-    args.c = c.data() + i * L * N;
-    args.a = a.data();
-    args.d = d.data();
-    args.dtBias = bias.data();
-    args.state = stateRef.data() + i * E * N;
-    args.y = yRef.data() + i * L * E;
-    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
-    args.ldBC = N;
-    args.len = L;
-    args.dState = N;
-    cpu::selectiveScan(args, 0, E);
-  }
+  std::vector<float> yRef, stateRef = state;
+  cpuScan(u, delta, z, b, c, a, d, bias, {B, L, E, N}, yRef, stateRef);
 
   cg::SelectiveScanDesc desc;
   desc.name = p.step ? "scan_step" : "scan";
@@ -231,26 +249,8 @@ TEST_P(CudaKernelsChunkedScan, MatchesSequentialAndCpu) {
   if (bf16)
     roundToBf16(u);
 
-  // The CPU scan overwrites delta with dt: it gets a copy.
-  std::vector<float> yRef(B * L * E), stateRef = state, deltaCpu = delta;
-  for (int64_t i = 0; i < B; ++i) {
-    cpu::ScanArgs args{};
-    args.x = u.data() + i * L * E;
-    args.delta = deltaCpu.data() + i * L * E;
-    args.z = z.data() + i * L * E;
-    args.b = b.data() + i * L * N;
-    args.c = c.data() + i * L * N;
-    args.a = a.data();
-    args.d = d.data();
-    args.dtBias = bias.data();
-    args.state = stateRef.data() + i * E * N;
-    args.y = yRef.data() + i * L * E;
-    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
-    args.ldBC = N;
-    args.len = L;
-    args.dState = N;
-    cpu::selectiveScan(args, 0, E);
-  }
+  std::vector<float> yRef, stateRef = state;
+  cpuScan(u, delta, z, b, c, a, d, bias, {B, L, E, N}, yRef, stateRef);
 
   cg::SelectiveScanDesc seq;
   seq.uType = seq.yType = p.io;
