@@ -11,6 +11,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <type_traits>
 
 namespace mamba {
 namespace generate_detail {
@@ -18,6 +19,13 @@ inline double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
       .count();
 }
+
+/// Whether `Model` picks greedy tokens on its device (CudaModel): then a
+/// greedy decode pipelines its steps (startGreedyDecode / nextGreedyPicks).
+template <class Model, class = void> struct PicksOnDevice : std::false_type {};
+template <class Model>
+struct PicksOnDevice<Model, std::void_t<decltype(&Model::startGreedyDecode)>>
+    : std::true_type {};
 
 } // namespace generate_detail
 
@@ -115,7 +123,15 @@ generate(Model &model, const std::vector<TokenId> &prompt,
   // Decode: sample from the last logits, feed the samples back. The
   // sequences sample in parallel: one sample reads the whole vocabulary row
   // (tens to hundreds of microseconds), so at batch 16 sampling them one by
-  // one on the host took longer than a GPU decode step.
+  // one on the host took longer than a GPU decode step. A model that picks
+  // greedy tokens on its device does so when every sequence decodes
+  // greedily: the first pick (from the prompt's logits) is the host's, the
+  // rest come from the device, each step enqueued before the host reads
+  // the picks of the step before it.
+  bool onDevice = false;
+  if constexpr (generate_detail::PicksOnDevice<Model>::value)
+    onDevice = std::all_of(samplers.begin(), samplers.end(),
+                           [](const Sampler &s) { return s.picksGreedily(); });
   std::vector<TokenId> next(batch);
   std::vector<uint8_t> done(batch, 0);
   std::vector<Status> sampled(batch);
@@ -123,18 +139,25 @@ generate(Model &model, const std::vector<TokenId> &prompt,
       batch, std::max(1u, std::thread::hardware_concurrency()))));
   start = std::chrono::steady_clock::now();
   for (int64_t step = 0; step < options.maxNewTokens; ++step) {
-    pool.parallelFor(batch, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        if (done[b])
-          continue;
-        Expected<TokenId> token =
-            samplers[b].sample(logits.data() + b * vocab, vocab, history[b]);
-        if (token.ok())
-          next[b] = token.value();
-        else
-          sampled[b] = token.status();
-      }
-    });
+    const bool last = step + 1 == options.maxNewTokens;
+    if (step == 0 || !onDevice) {
+      pool.parallelFor(batch, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t b = begin; b < end; ++b) {
+          if (done[b])
+            continue;
+          Expected<TokenId> token =
+              samplers[b].sample(logits.data() + b * vocab, vocab, history[b]);
+          if (token.ok())
+            next[b] = token.value();
+          else
+            sampled[b] = token.status();
+        }
+      });
+    } else if constexpr (generate_detail::PicksOnDevice<Model>::value) {
+      if (Status s = model.nextGreedyPicks(state, !last, next.data()); !s.ok())
+        return s;
+      stats.decodeSteps += !last;
+    }
     bool anyLive = false;
     for (int64_t b = 0; b < batch; ++b) {
       if (done[b])
@@ -150,8 +173,21 @@ generate(Model &model, const std::vector<TokenId> &prompt,
         anyLive = true;
     }
     // The last step needs no forward pass: its logits would go unused.
-    if (!anyLive || step + 1 == options.maxNewTokens)
+    if (!anyLive || last) {
+      if constexpr (generate_detail::PicksOnDevice<Model>::value)
+        if (onDevice && step > 0 && !last)
+          MAMBA_RETURN_IF_ERROR(model.endGreedyDecode(state)); // in flight
       break;
+    }
+    if constexpr (generate_detail::PicksOnDevice<Model>::value) {
+      if (onDevice) {
+        if (step == 0) {
+          MAMBA_RETURN_IF_ERROR(model.startGreedyDecode(next.data(), state));
+          ++stats.decodeSteps;
+        }
+        continue;
+      }
+    }
     if (Status s = model.decode(next.data(), state, logits.data()); !s.ok())
       return s;
     ++stats.decodeSteps;

@@ -810,6 +810,26 @@ TEST(CudaCodegen, InvalidSchedulesAreErrors) {
             std::string::npos);
 }
 
+TEST(CudaCodegen, GreedyPickCompilesAndChecksItsSchedule) {
+  for (int threads : {32, 256, 1024}) {
+    cg::GreedyPickDesc d;
+    d.schedule.threadsPerBlock = threads;
+    const cg::Emitted e = cg::emitGreedyPick(d);
+    expectCompiles({e}, "greedy_pick threads " + std::to_string(threads));
+    EXPECT_NE(e.source.find("one block of " + std::to_string(threads) +
+                            " threads per row"),
+              std::string::npos);
+  }
+  cg::GreedyPickDesc d;
+  d.schedule.threadsPerBlock = 2048;
+  EXPECT_NE(cg::emitGreedyPick(d).error.find("multiple of 32 in [32, 1024]"),
+            std::string::npos);
+  d.schedule.threadsPerBlock = 1024;
+  d.name = "greedy pick";
+  EXPECT_EQ(cg::emitGreedyPick(d).error,
+            "greedy_pick: kernel name 'greedy pick' is not an identifier");
+}
+
 TEST(CudaCodegen, NvrtcErrorsCarryTheLogAndLine) {
   Expected<std::string> r = cuda::compileCuda(
       "extern \"C\" __global__ void k() {\n  undefined_thing();\n}\n",

@@ -3,9 +3,12 @@
 // deterministicDecode or above) against the previous one (cuBLAS, 7 per
 // layer), the fused path with and without programmatic launches
 // ("overlap"), next to the weight-bandwidth roofline (weight bytes read per
-// step / device copy bandwidth measured in the same run). Random weights,
-// stock shapes.
-// Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32.
+// step / device copy bandwidth measured in the same run). The first variant
+// also runs with the step's output as greedy picks ("out": logits copied to
+// the host, greedy = decodeGreedy, pipelined = startGreedyDecode /
+// nextGreedyPicks). Random weights, stock shapes.
+// Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32,
+// DEFAULT_ONLY=1 (the first variant only).
 // cuda_decode_bench --profile SHAPE: four batch-1 steps of the default
 // options, launched kernel by kernel, and nothing else (for ncu).
 #include "../../runtime/src/cuda/device.h"
@@ -39,18 +42,46 @@ double weightBytes(const ModelConfig &c, size_t act) {
   return c.nLayer * layer + d * f + c.vocabSize * d * act; // norm_f, lm_head
 }
 
-/// Decode tokens/s of `steps` steps at `batch`, after two warm-up steps (the
-/// first runs eagerly, the second captures the graph).
-Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps) {
+/// What a decode step hands the host.
+enum class Out { Logits, Greedy, Pipelined };
+const char *outName(Out o) {
+  return o == Out::Logits   ? "logits"
+         : o == Out::Greedy ? "greedy"
+                            : "pipelined";
+}
+
+/// Decode tokens/s of `steps` steps at `batch`, after warm-up steps (the
+/// first of a kind runs eagerly, the second captures the graph). Greedy
+/// steps feed their picks back, as generation does.
+Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps,
+                            Out out = Out::Logits) {
   Expected<CudaState> state = model.newState(batch);
   if (!state.ok())
     return state.status();
   std::vector<float> logits(batch * model.vocabSize());
   std::vector<int32_t> ids(batch, 1);
-  for (int i = 0; i < 2; ++i)
-    MAMBA_RETURN_IF_ERROR(model.decode(ids.data(), *state, logits.data()));
+  auto pipelined = [&](int n) -> Status {
+    MAMBA_RETURN_IF_ERROR(model.startGreedyDecode(ids.data(), *state));
+    for (int i = 0; i < n; ++i)
+      MAMBA_RETURN_IF_ERROR(
+          model.nextGreedyPicks(*state, i + 1 < n, ids.data()));
+    return Status::success();
+  };
+  if (out == Out::Pipelined)
+    MAMBA_RETURN_IF_ERROR(pipelined(4));
+  for (int i = 0; i < 2 && out != Out::Pipelined; ++i)
+    MAMBA_RETURN_IF_ERROR(
+        out == Out::Logits
+            ? model.decode(ids.data(), *state, logits.data())
+            : model.decodeGreedy(ids.data(), *state, ids.data()));
   const auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < steps; ++i) {
+  if (out == Out::Pipelined)
+    MAMBA_RETURN_IF_ERROR(pipelined(steps));
+  for (int i = 0; i < steps && out != Out::Pipelined; ++i) {
+    if (out == Out::Greedy) {
+      MAMBA_RETURN_IF_ERROR(model.decodeGreedy(ids.data(), *state, ids.data()));
+      continue;
+    }
     for (int64_t b = 0; b < batch; ++b)
       ids[b] = static_cast<int32_t>((i * 7 + b) % model.vocabSize());
     MAMBA_RETURN_IF_ERROR(model.decode(ids.data(), *state, logits.data()));
@@ -104,9 +135,11 @@ int main(int argc, char **argv) {
                 (*dev)->name().c_str(), copyGBs, dtypeName(dtype));
   }
   std::printf("| shape | batch | graphs | fused | overlap | deterministic | "
-              "decode tok/s | step | weight MB | roofline steps/s | steps/s "
-              "of roofline |\n"
-              "|---|---|---|---|---|---|---|---|---|---|---|\n");
+              "out | decode tok/s | step | weight MB | roofline steps/s | "
+              "steps/s of roofline |\n"
+              "|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+  const char *defaultOnly = std::getenv("DEFAULT_ONLY");
+  const bool onlyFirst = defaultOnly && std::string(defaultOnly) == "1";
   struct Variant {
     bool graphs, fused, programmatic, deterministic;
   };
@@ -124,6 +157,9 @@ int main(int argc, char **argv) {
     const double bytes = weightBytes(*config, dtypeSize(dtype));
     const double roofline = copyGBs * 1e9 / bytes;
     for (const Variant &v : variants) {
+      const bool first = &v == &variants[0];
+      if (onlyFirst && !first)
+        break;
       CudaModelOptions options;
       options.maxBatch = 16;
       options.weightType = dtype;
@@ -135,19 +171,23 @@ int main(int argc, char **argv) {
       if (!model.ok())
         return fail(model.status());
       const char *overlap = !v.fused ? "-" : v.programmatic ? "pdl" : "none";
-      for (int64_t batch : {1, 4, 16}) {
-        Expected<double> rate = decodeRate(**model, batch, steps);
-        if (!rate.ok())
-          return fail(rate.status());
-        const double stepUs = batch / *rate * 1e6;
-        std::printf("| %s | %lld | %s | %s | %s | %s | %.0f | %.1f us | %.1f "
-                    "| %.0f | %.0f%% |\n",
-                    shape.c_str(), static_cast<long long>(batch),
-                    v.graphs ? "yes" : "no", v.fused ? "yes" : "no", overlap,
-                    v.deterministic ? "yes" : "no", *rate, stepUs, bytes / 1e6,
-                    roofline, 100.0 * (1e6 / stepUs) / roofline);
-        std::fflush(stdout);
-      }
+      for (int64_t batch : {1, 4, 16})
+        for (Out out : {Out::Logits, Out::Greedy, Out::Pipelined}) {
+          if (!first && out != Out::Logits)
+            continue;
+          Expected<double> rate = decodeRate(**model, batch, steps, out);
+          if (!rate.ok())
+            return fail(rate.status());
+          const double stepUs = batch / *rate * 1e6;
+          std::printf("| %s | %lld | %s | %s | %s | %s | %s | %.0f | %.1f us "
+                      "| %.1f | %.0f | %.0f%% |\n",
+                      shape.c_str(), static_cast<long long>(batch),
+                      v.graphs ? "yes" : "no", v.fused ? "yes" : "no", overlap,
+                      v.deterministic ? "yes" : "no", outName(out), *rate,
+                      stepUs, bytes / 1e6, roofline,
+                      100.0 * (1e6 / stepUs) / roofline);
+          std::fflush(stdout);
+        }
     }
   }
   return 0;

@@ -28,18 +28,6 @@ constexpr float kBf16Tol = 5e-2f;
 
 using test::goldenDir;
 
-/// Skips when there is no GPU; else a model of `weights`.
-#define MAMBA_CUDA_MODEL_OR_SKIP(model, weights, options)                      \
-  std::unique_ptr<CudaModel> model;                                            \
-  {                                                                            \
-    auto created = CudaModel::create(weights, options);                        \
-    const std::string &msg = created.status().message();                       \
-    if (!created.ok() && (msg.rfind("no CUDA", 0) == 0))                       \
-      GTEST_SKIP() << "GPU test skipped: " << msg;                             \
-    ASSERT_TRUE(created.ok()) << msg;                                          \
-    model = std::move(created).value();                                        \
-  }
-
 class CudaModelGolden
     : public ::testing::TestWithParam<std::tuple<const char *, DType>> {};
 

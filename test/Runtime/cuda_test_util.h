@@ -6,6 +6,7 @@
 #include "../../runtime/src/cuda/compiler.h"
 #include "../../runtime/src/cuda/device.h"
 #include "mamba/codegen/cuda_emitter.h"
+#include "mamba/cuda_model.h"
 #include "mamba/dtype.h"
 
 #include <gtest/gtest.h>
@@ -30,6 +31,18 @@ inline std::unique_ptr<cuda::Device> openDeviceOrWhy(std::string &why) {
   dev = ::mamba::test::openDeviceOrWhy(whyNoDevice_);                          \
   if (!dev)                                                                    \
   GTEST_SKIP() << "GPU test skipped: " << whyNoDevice_
+
+/// Skips when there is no GPU; else a model of `weights`.
+#define MAMBA_CUDA_MODEL_OR_SKIP(model, weights, options)                      \
+  std::unique_ptr<::mamba::CudaModel> model;                                   \
+  {                                                                            \
+    auto created = ::mamba::CudaModel::create(weights, options);               \
+    const std::string &msg = created.status().message();                       \
+    if (!created.ok() && (msg.rfind("no CUDA", 0) == 0))                       \
+      GTEST_SKIP() << "GPU test skipped: " << msg;                             \
+    ASSERT_TRUE(created.ok()) << msg;                                          \
+    model = std::move(created).value();                                        \
+  }
 
 /// Compiles `kernels` into one module for the device.
 inline std::unique_ptr<cuda::Module>

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 
@@ -358,6 +359,86 @@ TEST(Sampler, RejectsUnusableLogits) {
   // -inf masks a token without being an error.
   std::vector<float> partly = {-INFINITY, 0.0f};
   EXPECT_EQ(sampleOnce(sampler, partly), 1);
+}
+
+} // namespace
+
+namespace {
+
+/// A GreedySummary by its definition (what the GPU's greedy_pick computes).
+mamba::GreedySummary summarize(const std::vector<float> &row) {
+  mamba::GreedySummary s;
+  s.firstUnusable = static_cast<int32_t>(row.size());
+  int32_t best = -1;
+  for (size_t i = 0; i < row.size(); ++i) {
+    const float x = row[i];
+    if (std::isnan(x) || x == INFINITY) {
+      if (s.firstUnusable == static_cast<int32_t>(row.size())) {
+        s.firstUnusable = static_cast<int32_t>(i);
+        std::memcpy(&s.unusableBits, &x, sizeof x);
+      }
+    } else if (best < 0 || x > row[best]) {
+      best = static_cast<int32_t>(i);
+    }
+  }
+  s.best = std::max(best, 0);
+  const float b = best < 0 ? 0.0f : row[best];
+  std::memcpy(&s.bestBits, &b, sizeof b);
+  return s;
+}
+
+TEST(Sampler, GreedyTokenOfASummaryIsWhatAGreedySamplerPicks) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-5.0f, 5.0f);
+  std::vector<std::vector<float>> rows = {
+      {1.0f, 3.0f, 3.0f, 2.0f},      // a tie: the lower index
+      {-INFINITY, -2.0f, -INFINITY}, // masked tokens
+      {-INFINITY, -INFINITY},        // all masked: an error
+      {1.0f, NAN, INFINITY},         // NaN first: its error
+      {INFINITY, 1.0f},              // +inf: an error
+      {-0.0f, 0.0f},                 // -0 == 0: the first
+      {NAN, NAN},                    // all NaN
+  };
+  std::vector<float> large(50280);
+  for (float &x : large)
+    x = u(rng);
+  rows.push_back(large);
+  large[50279] = 100.0f;
+  rows.push_back(large);
+  for (float temperature : {0.0f, 0.7f}) {
+    SamplerConfig c;
+    c.temperature = temperature;
+    c.topK = temperature == 0.0f ? 0 : 1;
+    Sampler sampler = makeSampler(c);
+    ASSERT_TRUE(sampler.picksGreedily());
+    for (size_t r = 0; r < rows.size(); ++r) {
+      auto want = sampler.sample(rows[r].data(), rows[r].size());
+      auto got = mamba::greedyToken(summarize(rows[r]), rows[r].size());
+      ASSERT_EQ(got.ok(), want.ok()) << "row " << r;
+      if (want.ok())
+        EXPECT_EQ(*got, *want) << "row " << r;
+      else
+        EXPECT_EQ(got.status().message(), want.status().message())
+            << "row " << r;
+    }
+  }
+  mamba::GreedySummary outside;
+  outside.best = 9;
+  outside.firstUnusable = 4;
+  EXPECT_FALSE(mamba::greedyToken(outside, 4).ok());
+  EXPECT_FALSE(mamba::greedyToken(outside, 0).ok());
+}
+
+TEST(Sampler, OnlyGreedyConfigsWithoutPenaltyPickGreedily) {
+  SamplerConfig c;
+  EXPECT_FALSE(makeSampler(c).picksGreedily());
+  c.temperature = 0.0f;
+  EXPECT_TRUE(makeSampler(c).picksGreedily());
+  c.repetitionPenalty = 1.3f;
+  EXPECT_FALSE(makeSampler(c).picksGreedily());
+  c = SamplerConfig();
+  c.topK = 1;
+  EXPECT_TRUE(makeSampler(c).picksGreedily());
 }
 
 } // namespace

@@ -87,6 +87,7 @@ public:
   CudaState();
   CudaState(CudaState &&) noexcept;
   CudaState &operator=(CudaState &&) noexcept;
+  /// Waits for a greedy decode pipeline of this state still in flight.
   ~CudaState();
 
   int64_t batch() const { return batch_; }
@@ -138,6 +139,25 @@ public:
     return forward(tokens, 1, state, LogitsMode::Last, logits);
   }
 
+  /// Greedy decoding on the device: a decode step whose last kernel picks
+  /// each sequence's most likely token (the token, or the error, a greedy
+  /// Sampler gives on the step's logits: greedyToken()) and copies 16
+  /// bytes per sequence to the host instead of its logits. One step: the
+  /// picks of `tokens` ([batch]) into `picks` ([batch]).
+  Status decodeGreedy(const int32_t *tokens, CudaState &state, int32_t *picks);
+  /// The same as a pipeline in which the GPU never waits for the host: the
+  /// pick of each step is also the next step's token on the device.
+  /// startGreedyDecode enqueues the step of `tokens` and returns;
+  /// nextGreedyPicks, with `another`, first enqueues the step fed by the
+  /// picks in flight, then waits for those picks and writes them to
+  /// `picks`. Without `another` the pipeline ends with these picks; an
+  /// error (a row with NaN, +inf or only -inf) also ends it, after the
+  /// step in flight. endGreedyDecode waits for the step in flight and
+  /// drops its picks. Any other call on the model ends a pipeline first.
+  Status startGreedyDecode(const int32_t *tokens, CudaState &state);
+  Status nextGreedyPicks(CudaState &state, bool another, int32_t *picks);
+  Status endGreedyDecode(CudaState &state);
+
 private:
   struct Impl;
   friend class CudaState;
@@ -147,11 +167,28 @@ private:
   Status enqueueLogits(int64_t batch, int64_t len, LogitsMode mode);
   Status computeLogits(int64_t batch, int64_t len, LogitsMode mode,
                        float *logits, int64_t logitsRowStride);
+  /// Where a decode step takes its token ids from and what it returns.
+  struct StepIo {
+    /// The page-locked ids (else the ids the previous step's picks left).
+    bool idsFromHost = true;
+    /// Greedy picks into page-locked slot `slot` (0 or 1), else logits.
+    bool picks = false;
+    int slot = 0;
+    /// Which of a batch size's graphs runs this kind of step.
+    int graphIndex() const {
+      return picks ? 1 + slot + (idsFromHost ? 0 : 2) : 0;
+    }
+  };
+  static constexpr int kStepKinds = 5;
   /// One token per sequence, logits of it: a graph replay or eager launches.
   Status decodeStep(const int32_t *tokens, CudaState &state, float *logits);
-  /// The decode step's work on the stream, from the page-locked token ids
-  /// to the page-locked logits; what the graph captures.
-  Status enqueueDecodeStep(int64_t batch, CudaState &state);
+  /// Enqueues one decode step as `io` says (the graph of its kind, or its
+  /// kernels) and advances the state's position; waits for nothing.
+  Status launchStep(CudaState &state, StepIo io);
+  /// The decode step's work on the stream; what the graph captures.
+  Status enqueueDecodeStep(int64_t batch, CudaState &state, StepIo io);
+  /// Waits for a greedy pipeline in flight and ends it (no-op without one).
+  Status finishPipeline();
   /// The fused decode step from the device token ids to the device logits.
   Status enqueueFusedDecode(int64_t batch, CudaState &state);
 

@@ -42,6 +42,20 @@ Status validate(const SamplerConfig &config);
 /// index and NaN never wins unless all are NaN.
 TokenId argmax(const float *values, size_t n);
 
+/// What a greedy pick over one row of logits found, computed where the row
+/// is (a GPU decode step sends this instead of the row).
+struct GreedySummary {
+  int32_t best = 0;      ///< the first index of the maximum, NaNs skipped
+  uint32_t bestBits = 0; ///< the maximum's bits
+  /// The first index of a NaN or +inf; the row's size if there is none.
+  int32_t firstUnusable = 0;
+  uint32_t unusableBits = 0; ///< that logit's bits
+};
+
+/// The token a greedy Sampler (picksGreedily()) takes from the row that
+/// `summary` describes, or the error it gives on that row.
+Expected<TokenId> greedyToken(const GreedySummary &summary, size_t vocabSize);
+
 /// Holds its scratch buffers so that sampling allocates only on the first
 /// call for a vocabulary size. Not thread-safe: one sampler per sequence.
 class Sampler {
@@ -49,6 +63,13 @@ public:
   static Expected<Sampler> create(const SamplerConfig &config);
 
   const SamplerConfig &config() const { return config_; }
+  /// Whether sample() is the argmax of the row as given (greedy, no
+  /// repetition penalty): then greedyToken() of the row's summary is what
+  /// it returns.
+  bool picksGreedily() const {
+    return (config_.temperature == 0.0f || config_.topK == 1) &&
+           config_.repetitionPenalty == 1.0f;
+  }
 
   /// The next token for one row of `vocabSize` logits. `history` holds the
   /// tokens seen so far (prompt and output) for the repetition penalty. Fails

@@ -7,8 +7,10 @@
 #include "compiler.h"
 #include "device.h"
 #include "kernels.h"
+#include "mamba/sampler.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <optional>
 
@@ -125,6 +127,8 @@ struct ModelKernelDescs {
   std::vector<cg::GemvDesc> gemvIn, gemvOut, gemvHead;
   cg::CausalConv1dStepLinearDesc convLinear;
   cg::SelectiveScanDesc scanStepDt;
+  /// The greedy pick ending a decode step of a greedy decode.
+  cg::GreedyPickDesc greedy;
   /// Per GEMV bucket up to kTwoKernelMaxBatch: the layer in two kernels,
   /// in_proj fused with the conv step and x_proj (replacing gemvIn +
   /// convLinear), and the scan step with out_proj and the residual add
@@ -251,15 +255,15 @@ struct ModelKernelDescs {
 
   /// One module with every kernel the model launches.
   Expected<std::string> source(bool withBias) const {
-    std::vector<cg::Emitted> parts = {
-        cg::emitEmbedding(embedding),
-        cg::emitRmsNorm(norm),
-        cg::emitRmsNorm(normResidual),
-        cg::emitCausalConv1d(conv),
-        cg::emitCausalConv1dStep(convStep),
-        cg::emitSelectiveScan(scan),
-        cg::emitSelectiveScanStep(scanStep),
-        cg::emitSelectiveScanChunked(scanChunked)};
+    std::vector<cg::Emitted> parts = {cg::emitEmbedding(embedding),
+                                      cg::emitRmsNorm(norm),
+                                      cg::emitRmsNorm(normResidual),
+                                      cg::emitCausalConv1d(conv),
+                                      cg::emitCausalConv1dStep(convStep),
+                                      cg::emitSelectiveScan(scan),
+                                      cg::emitSelectiveScanStep(scanStep),
+                                      cg::emitSelectiveScanChunked(scanChunked),
+                                      cg::emitGreedyPick(greedy)};
     if (withBias)
       parts.push_back(cg::emitBiasAdd(bias));
     for (size_t i = 0; i < gemvIn.size(); ++i) {
@@ -294,7 +298,7 @@ struct CudaModel::Impl {
   CUfunction embedding = nullptr, norm = nullptr, normResidual = nullptr,
              conv = nullptr, convState = nullptr, convStep = nullptr,
              scan = nullptr, scanStep = nullptr, bias = nullptr,
-             convLinear = nullptr, scanStepDt = nullptr;
+             convLinear = nullptr, scanStepDt = nullptr, greedy = nullptr;
   std::vector<CUfunction> gemvIn, gemvOut, gemvHead, inConv, scanOut;
   cuda::ScanChunkedKernels scanChunked;
   DType act = DType::F32;
@@ -311,16 +315,29 @@ struct CudaModel::Impl {
   /// The time-parallel scan's chunk states; its prefill is skipped (the
   /// sequential kernel runs) when a shape would need more.
   DeviceBuffer scanWorkspace;
-  /// Decode step input and output, page-locked for async (captured) copies.
-  cuda::HostBuffer stepIds, stepLogits;
-  /// Per batch size: whether a step ran eagerly, and the graph with the
-  /// state buffers it was captured for.
+  /// Decode step input and output, page-locked for async (captured) copies;
+  /// a greedy step's picks go to one of two slots of stepPicks (maxBatch
+  /// GreedySummary each), so that a pipeline's next step can write one
+  /// while the host reads the other.
+  cuda::HostBuffer stepIds, stepLogits, stepPicks;
+  /// greedy_pick's output on the device: a GreedySummary per sequence.
+  DeviceBuffer picks;
+  /// Per batch size and kind of step (StepIo::graphIndex): whether a step
+  /// ran eagerly, and the graph with the state buffers it was captured for.
   struct DecodeGraph {
     bool warmed = false;
     CUdeviceptr conv = 0, ssm = 0;
     std::unique_ptr<cuda::Graph> graph;
   };
-  std::vector<DecodeGraph> graphs;
+  std::vector<std::array<DecodeGraph, kStepKinds>> graphs;
+  /// A greedy decode pipeline: the state it decodes and the slot of the
+  /// step in flight, whose end `done[slot]` marks.
+  struct Pipeline {
+    CudaState *state = nullptr;
+    int slot = 0;
+  };
+  std::optional<Pipeline> pipeline;
+  std::unique_ptr<cuda::Event> done[2];
   /// Device copy of a host ModelState for forward(ModelState&).
   std::optional<CudaState> mirror;
 
@@ -424,7 +441,8 @@ CudaModel::create(const ModelWeights &weights,
       {&m.scanStep, m.descs->scanStep.name},
       {&m.scanChunked.chunkState, m.descs->scanChunked.name + "_chunk_state"},
       {&m.scanChunked.combine, m.descs->scanChunked.name + "_combine"},
-      {&m.scanChunked.chunkScan, m.descs->scanChunked.name + "_chunk_scan"}};
+      {&m.scanChunked.chunkScan, m.descs->scanChunked.name + "_chunk_scan"},
+      {&m.greedy, m.descs->greedy.name}};
   if (c.useBias)
     functions.push_back({&m.bias, m.descs->bias.name});
   const size_t buckets = m.descs->gemvIn.size();
@@ -521,6 +539,7 @@ CudaModel::create(const ModelWeights &weights,
       {&m.delta, tokens * e * f, "dt_proj output"},
       {&m.y, tokens * e * actSize, "scan output"},
       {&m.logits, tokens * c.vocabSize * f, "logits"},
+      {&m.picks, options.maxBatch * sizeof(GreedySummary), "greedy picks"},
       {&m.xProjPartial,
        static_cast<size_t>(cuda::convStepLinearBlocks(m.descs->convLinear, e) *
                            m.descs->convLinear.batch) *
@@ -561,6 +580,17 @@ CudaModel::create(const ModelWeights &weights,
   if (!stepLogits.ok())
     return stepLogits.status();
   m.stepLogits = std::move(stepLogits).value();
+  Expected<cuda::HostBuffer> stepPicks = dev.allocHost(
+      2 * options.maxBatch * sizeof(GreedySummary), "decode greedy picks");
+  if (!stepPicks.ok())
+    return stepPicks.status();
+  m.stepPicks = std::move(stepPicks).value();
+  for (std::unique_ptr<cuda::Event> &e : m.done) {
+    Expected<std::unique_ptr<cuda::Event>> event = dev.newEvent();
+    if (!event.ok())
+      return event.status();
+    e = std::move(event).value();
+  }
   m.graphs.resize(options.maxBatch + 1);
   return model;
 }
@@ -600,6 +630,7 @@ Status CudaModel::forward(const int32_t *tokens, int64_t len, CudaState &state,
           checkForwardInputs(tokens, batch, len, c.vocabSize, mode, logits);
       !s.ok())
     return s;
+  MAMBA_RETURN_IF_ERROR(finishPipeline());
   if (len == 1 && mode != LogitsMode::None)
     return decodeStep(tokens, state, logits);
   Impl &m = *impl_;
@@ -750,19 +781,32 @@ Status CudaModel::decodeStep(const int32_t *tokens, CudaState &state,
   Impl &m = *impl_;
   const int64_t batch = state.batch();
   std::copy(tokens, tokens + batch, m.stepIds.as<int32_t>());
-  Impl::DecodeGraph &g = m.graphs[batch];
+  MAMBA_RETURN_IF_ERROR(launchStep(state, StepIo{}));
+  MAMBA_RETURN_IF_ERROR(m.device->synchronize());
+  const float *out = m.stepLogits.as<float>();
+  std::copy(out, out + batch * config_.vocabSize, logits);
+  return Status::success();
+}
+
+Status CudaModel::launchStep(CudaState &state, StepIo io) {
+  Impl &m = *impl_;
+  const int64_t batch = state.batch();
+  Impl::DecodeGraph &g = m.graphs[batch][io.graphIndex()];
   if (!options_.useGraphs || !g.warmed) {
-    // The first step at a batch size runs eagerly: cuBLAS picks and loads
-    // its kernels then, which must not happen inside a capture.
-    MAMBA_RETURN_IF_ERROR(enqueueDecodeStep(batch, state));
+    // The first step of a kind runs eagerly: cuBLAS picks and loads its
+    // kernels then, which must not happen inside a capture.
+    MAMBA_RETURN_IF_ERROR(enqueueDecodeStep(batch, state, io));
     g.warmed = true;
   } else {
     // The graph holds the state's device pointers: recapture for another.
     if (!g.graph || g.conv != state.conv_->ptr() ||
         g.ssm != state.ssm_->ptr()) {
       g.graph.reset();
-      Expected<std::unique_ptr<cuda::Graph>> graph =
-          m.device->capture([&] { return enqueueDecodeStep(batch, state); });
+      // A pipeline captures with its previous step in flight: let that
+      // finish first, so the capture starts on an idle stream.
+      MAMBA_RETURN_IF_ERROR(m.device->synchronize());
+      Expected<std::unique_ptr<cuda::Graph>> graph = m.device->capture(
+          [&] { return enqueueDecodeStep(batch, state, io); });
       if (!graph.ok())
         return graph.status();
       g.graph = std::move(graph).value();
@@ -771,25 +815,112 @@ Status CudaModel::decodeStep(const int32_t *tokens, CudaState &state,
     }
     MAMBA_RETURN_IF_ERROR(g.graph->launch());
   }
-  MAMBA_RETURN_IF_ERROR(m.device->synchronize());
-  const float *out = m.stepLogits.as<float>();
-  std::copy(out, out + batch * config_.vocabSize, logits);
   state.position_ += 1;
   return Status::success();
 }
 
-Status CudaModel::enqueueDecodeStep(int64_t batch, CudaState &state) {
+Status CudaModel::enqueueDecodeStep(int64_t batch, CudaState &state,
+                                    StepIo io) {
   Impl &m = *impl_;
-  MAMBA_RETURN_IF_ERROR(
-      m.device->upload(m.ids.ptr(), m.stepIds.ptr(), batch * sizeof(int32_t)));
+  const int64_t vocab = config_.vocabSize;
+  if (io.idsFromHost)
+    MAMBA_RETURN_IF_ERROR(m.device->upload(m.ids.ptr(), m.stepIds.ptr(),
+                                           batch * sizeof(int32_t)));
   if (batch <= options_.fusedDecodeMaxBatch) {
     MAMBA_RETURN_IF_ERROR(enqueueFusedDecode(batch, state));
   } else {
     MAMBA_RETURN_IF_ERROR(runChunk(batch, 1, state));
     MAMBA_RETURN_IF_ERROR(enqueueLogits(batch, 1, LogitsMode::Last));
   }
-  return m.device->downloadAsync(m.stepLogits.ptr(), m.logits.ptr(),
-                                 batch * config_.vocabSize * sizeof(float));
+  if (!io.picks)
+    return m.device->downloadAsync(m.stepLogits.ptr(), m.logits.ptr(),
+                                   batch * vocab * sizeof(float));
+  // The picks are also the next step's ids, left where the step reads them.
+  MAMBA_RETURN_IF_ERROR(cuda::launchGreedyPick(
+      *m.device, m.greedy, m.descs->greedy, m.logits.as<float>(), vocab,
+      static_cast<int>(vocab), static_cast<int>(batch), m.picks.as<void>(),
+      m.ids.as<int>()));
+  return m.device->downloadAsync(m.stepPicks.as<GreedySummary>() +
+                                     io.slot * options_.maxBatch,
+                                 m.picks.ptr(), batch * sizeof(GreedySummary));
+}
+
+Status CudaModel::decodeGreedy(const int32_t *tokens, CudaState &state,
+                               int32_t *picks) {
+  MAMBA_RETURN_IF_ERROR(startGreedyDecode(tokens, state));
+  return nextGreedyPicks(state, false, picks);
+}
+
+Status CudaModel::startGreedyDecode(const int32_t *tokens, CudaState &state) {
+  MAMBA_RETURN_IF_ERROR(finishPipeline());
+  if (state.model_ != this || state.batch() <= 0)
+    return Status::error("state was not made for this model");
+  const int64_t batch = state.batch();
+  if (Status s = checkForwardInputs(tokens, batch, 1, config_.vocabSize,
+                                    LogitsMode::None, nullptr);
+      !s.ok())
+    return s;
+  Impl &m = *impl_;
+  std::copy(tokens, tokens + batch, m.stepIds.as<int32_t>());
+  MAMBA_RETURN_IF_ERROR(launchStep(state, StepIo{true, true, 0}));
+  MAMBA_RETURN_IF_ERROR(m.done[0]->record());
+  m.pipeline = Impl::Pipeline{&state, 0};
+  return Status::success();
+}
+
+Status CudaModel::nextGreedyPicks(CudaState &state, bool another,
+                                  int32_t *picks) {
+  Impl &m = *impl_;
+  if (!m.pipeline || m.pipeline->state != &state)
+    return Status::error(
+        "no greedy decode of this state is in flight: call "
+        "startGreedyDecode first (any other call on the model ends one)");
+  if (!picks)
+    return Status::error("greedy picks output is null");
+  const int slot = m.pipeline->slot;
+  if (another) {
+    const StepIo io{false, true, 1 - slot};
+    Status s = launchStep(state, io);
+    if (s.ok())
+      s = m.done[io.slot]->record();
+    if (!s.ok()) {
+      (void)finishPipeline();
+      return s;
+    }
+    m.pipeline->slot = io.slot;
+  } else {
+    m.pipeline.reset();
+  }
+  if (Status s = m.done[slot]->synchronize(); !s.ok()) {
+    (void)finishPipeline();
+    return s;
+  }
+  const GreedySummary *summary =
+      m.stepPicks.as<GreedySummary>() + slot * options_.maxBatch;
+  for (int64_t b = 0; b < state.batch(); ++b) {
+    Expected<TokenId> token =
+        greedyToken(summary[b], static_cast<size_t>(config_.vocabSize));
+    if (!token.ok()) {
+      (void)finishPipeline();
+      return token.status();
+    }
+    picks[b] = token.value();
+  }
+  return Status::success();
+}
+
+Status CudaModel::endGreedyDecode(CudaState &state) {
+  if (!impl_->pipeline || impl_->pipeline->state != &state)
+    return Status::error("no greedy decode of this state is in flight");
+  return finishPipeline();
+}
+
+Status CudaModel::finishPipeline() {
+  Impl &m = *impl_;
+  if (!m.pipeline)
+    return Status::success();
+  m.pipeline.reset();
+  return m.device->synchronize();
 }
 
 Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {
@@ -957,11 +1088,17 @@ Status CudaModel::enqueueLogits(int64_t batch, int64_t len, LogitsMode mode) {
 CudaState::CudaState() = default;
 CudaState::CudaState(CudaState &&) noexcept = default;
 CudaState &CudaState::operator=(CudaState &&) noexcept = default;
-CudaState::~CudaState() = default;
+CudaState::~CudaState() {
+  // The steps in flight write this state's buffers: wait before they go.
+  if (model_ && model_->impl_->pipeline &&
+      model_->impl_->pipeline->state == this)
+    (void)model_->finishPipeline();
+}
 
 Status CudaState::download(ModelState &host) const {
   if (!model_ || !host.matches(model_->config()) || host.batch() != batch_)
     return Status::error("the host state does not match the device state");
+  MAMBA_RETURN_IF_ERROR(model_->finishPipeline());
   cuda::Device &dev = *model_->impl_->device;
   MAMBA_RETURN_IF_ERROR(
       dev.download(host.convState(0), conv_->ptr(), conv_->bytes()));
@@ -971,6 +1108,7 @@ Status CudaState::download(ModelState &host) const {
 Status CudaState::upload(const ModelState &host) {
   if (!model_ || !host.matches(model_->config()) || host.batch() != batch_)
     return Status::error("the host state does not match the device state");
+  MAMBA_RETURN_IF_ERROR(model_->finishPipeline());
   cuda::Device &dev = *model_->impl_->device;
   MAMBA_RETURN_IF_ERROR(
       dev.upload(conv_->ptr(), host.convState(0), conv_->bytes()));
@@ -983,6 +1121,7 @@ Status CudaState::upload(const ModelState &host) {
 Status CudaState::reset() {
   if (!model_)
     return Status::error("reset of an empty CudaState");
+  MAMBA_RETURN_IF_ERROR(model_->finishPipeline());
   cuda::Device &dev = *model_->impl_->device;
   MAMBA_RETURN_IF_ERROR(dev.zero(conv_->ptr(), conv_->bytes()));
   MAMBA_RETURN_IF_ERROR(dev.zero(ssm_->ptr(), ssm_->bytes()));

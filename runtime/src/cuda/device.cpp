@@ -52,6 +52,21 @@ Status Graph::launch() {
                       "cuGraphLaunch");
 }
 
+Event::~Event() {
+  if (event_)
+    api_->cuEventDestroy(event_);
+}
+
+Status Event::record() {
+  return driverStatus(*api_, api_->cuEventRecord(event_, stream_),
+                      "cuEventRecord");
+}
+
+Status Event::synchronize() {
+  return driverStatus(*api_, api_->cuEventSynchronize(event_),
+                      "waiting for the device");
+}
+
 Module::~Module() {
   if (module_)
     api_->cuModuleUnload(module_);
@@ -198,6 +213,16 @@ Device::capture(const std::function<Status()> &enqueue) {
       check(api_->cuGraphInstantiateWithFlags(&g->exec_, g->graph_, 0),
             "cuGraphInstantiate"));
   return g;
+}
+
+Expected<std::unique_ptr<Event>> Device::newEvent() {
+  std::unique_ptr<Event> e(new Event());
+  e->api_ = api_;
+  e->stream_ = stream_;
+  MAMBA_RETURN_IF_ERROR(
+      check(api_->cuEventCreate(&e->event_, CU_EVENT_DISABLE_TIMING),
+            "cuEventCreate"));
+  return e;
 }
 
 Status Device::zero(CUdeviceptr dst, size_t bytes) {

@@ -92,6 +92,27 @@ private:
   CUgraphExec exec_ = nullptr;
 };
 
+/// A point in the device stream's work: lets the host wait for what was
+/// enqueued up to record() while later work stays queued. Destroyed on
+/// destruction.
+class Event {
+public:
+  Event(const Event &) = delete;
+  Event &operator=(const Event &) = delete;
+  ~Event();
+  /// Marks the work enqueued on the stream so far.
+  Status record();
+  /// Waits until that work has finished.
+  Status synchronize();
+
+private:
+  friend class Device;
+  Event() = default;
+  const DriverApi *api_ = nullptr;
+  CUstream stream_ = nullptr;
+  CUevent event_ = nullptr;
+};
+
 class Device {
 public:
   /// Loads the driver and makes device `ordinal`'s primary context current.
@@ -127,6 +148,8 @@ public:
   /// page-locked; a failing `enqueue` ends the capture and returns its error.
   Expected<std::unique_ptr<Graph>>
   capture(const std::function<Status()> &enqueue);
+  /// An event on the device's stream (no timing: cheaper to record).
+  Expected<std::unique_ptr<Event>> newEvent();
   /// Streaming multiprocessors of the device.
   int smCount() const { return smCount_; }
   /// Whether launches can be programmatic (compute capability 9.0+ and a

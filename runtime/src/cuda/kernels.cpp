@@ -275,6 +275,15 @@ Status launchEmbedding(Device &dev, CUfunction f, const cg::EmbeddingDesc &desc,
                     desc.name.c_str());
 }
 
+Status launchGreedyPick(Device &dev, CUfunction f,
+                        const cg::GreedyPickDesc &desc, const float *logits,
+                        long long ld, int vocab, int rows, void *summary,
+                        int *nextIds) {
+  auto args = kernelArgs(logits, ld, vocab, summary, nextIds);
+  return dev.launch(f, rows, 1, 1, desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
 Status launchBiasAdd(Device &dev, CUfunction f, const cg::BiasAddDesc &desc,
                      void *y, long long ldy, const void *bias, int rows,
                      int cols) {

@@ -160,6 +160,12 @@ Status launchRmsNorm(Device &dev, CUfunction f, const cg::RmsNormDesc &desc,
 Status launchEmbedding(Device &dev, CUfunction f, const cg::EmbeddingDesc &desc,
                        const int *ids, const void *table, void *out,
                        long long ldOut, int rows, int dim, int vocab);
+/// `summary` receives 4 ints per row (GreedyPickDesc's layout), `nextIds`
+/// one; `logits` rows are `ld` floats apart.
+Status launchGreedyPick(Device &dev, CUfunction f,
+                        const cg::GreedyPickDesc &desc, const float *logits,
+                        long long ld, int vocab, int rows, void *summary,
+                        int *nextIds);
 Status launchBiasAdd(Device &dev, CUfunction f, const cg::BiasAddDesc &desc,
                      void *y, long long ldy, const void *bias, int rows,
                      int cols);

@@ -3,6 +3,7 @@
 // distributions differ between library implementations.
 #include "mamba/sampler.h"
 
+#include "../float_bits.h"
 #include "logit_rows.h"
 
 #include <algorithm>
@@ -18,7 +19,28 @@ Status invalid(const char *name, const std::string &rule, double value) {
                        ", got " + shown);
 }
 
+Status unusableLogit(size_t index, float value) {
+  return Status::error("sampler: logit of token " + std::to_string(index) +
+                       " is " + std::to_string(value));
+}
+
+Status allMasked() { return Status::error("sampler: every logit is -inf"); }
+
 } // namespace
+
+Expected<TokenId> greedyToken(const GreedySummary &s, size_t vocabSize) {
+  if (vocabSize == 0)
+    return Status::error("sampler: the logits row is empty");
+  if (s.firstUnusable >= 0 && static_cast<size_t>(s.firstUnusable) < vocabSize)
+    return unusableLogit(static_cast<size_t>(s.firstUnusable),
+                         floatOf(s.unusableBits));
+  if (s.best < 0 || static_cast<size_t>(s.best) >= vocabSize)
+    return Status::error("sampler: greedy pick " + std::to_string(s.best) +
+                         " is outside the vocabulary");
+  if (floatOf(s.bestBits) == -INFINITY)
+    return allMasked();
+  return static_cast<TokenId>(s.best);
+}
 
 Status validate(const SamplerConfig &c) {
   if (!(c.temperature >= 0.0f) || std::isinf(c.temperature))
@@ -199,8 +221,7 @@ Expected<TokenId> Sampler::sample(const float *logits, size_t vocabSize,
   if (vocabSize == 0)
     return Status::error("sampler: the logits row is empty");
   if (size_t i = logit_rows::firstUnusable(logits, vocabSize); i < vocabSize)
-    return Status::error("sampler: logit of token " + std::to_string(i) +
-                         " is " + std::to_string(logits[i]));
+    return unusableLogit(i, logits[i]);
   const bool greedy = config_.temperature == 0.0f || config_.topK == 1;
   const float *row = logits;
   if (config_.repetitionPenalty != 1.0f) {
@@ -211,7 +232,7 @@ Expected<TokenId> Sampler::sample(const float *logits, size_t vocabSize,
   TokenId best = argmax(row, vocabSize);
   float maxLogit = row[static_cast<size_t>(best)];
   if (maxLogit == -INFINITY)
-    return Status::error("sampler: every logit is -inf");
+    return allMasked();
   if (greedy)
     return best;
 

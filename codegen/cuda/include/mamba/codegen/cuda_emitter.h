@@ -146,6 +146,14 @@ struct BiasAddDesc {
   Schedule schedule;
 };
 
+/// The greedy pick of a decode step (argmax of each row of logits, F32): a
+/// sampler's work, done where the logits are. One block per row.
+struct GreedyPickDesc {
+  std::string name = "greedy_pick";
+  /// threadsPerBlock; itemsPerThread: unroll of the row loop.
+  Schedule schedule{1024, 4};
+};
+
 /// ssm.linear for a few rows of activations (decode): y[b, row] = W[row] .
 /// x[b] (+ bias), W row-major [rows, k], F32 accumulation and output. Each
 /// warp owns itemsPerThread rows and reads them with 16-byte loads; all
@@ -274,6 +282,8 @@ Emitted emitRmsNorm(const RmsNormDesc &desc);
 Emitted emitGate(const GateDesc &desc);
 Emitted emitEmbedding(const EmbeddingDesc &desc);
 Emitted emitBiasAdd(const BiasAddDesc &desc);
+/// `name`(logits, ld, vocab, summary, next_ids): grid = rows.
+Emitted emitGreedyPick(const GreedyPickDesc &desc);
 /// Batch-1..B GEMV `name`: grid ceil(rows / (threads / 32 * itemsPerThread)).
 Emitted emitGemv(const GemvDesc &desc);
 /// Conv step + split-K linear `name`: grid ceil(dim / kSlice).

@@ -1,0 +1,100 @@
+// Emits the greedy pick of a decode step: the argmax of each row of logits,
+// computed where the logits are, so that a greedy decode step sends the
+// host 16 bytes per sequence instead of its whole row (201 KB at a 50 280
+// vocabulary), and the next step can take its token ids from the device.
+#include "emit_util.h"
+
+namespace mamba::codegen::cuda {
+
+Emitted emitGreedyPick(const GreedyPickDesc &d) {
+  if (!detail::isIdentifier(d.name))
+    return {"",
+            "greedy_pick: kernel name '" + d.name + "' is not an identifier"};
+  if (std::string e = detail::checkSchedule(d.name, d.schedule); !e.empty())
+    return {"", e};
+  const detail::Vars v = {
+      {"NAME", d.name},
+      {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
+      {"ITEMS", std::to_string(d.schedule.itemsPerThread)}};
+  return {
+      detail::subst(
+          R"(// Greedy pick over rows of F32 logits: one block of $THREADS threads per row.
+// summary[row] = {the first index of the row's maximum (NaN skipped), the
+// maximum's bits, the first index of a NaN or +inf (vocab if none), that
+// value's bits}: what a greedy sampler needs to pick the token or to say why
+// it cannot. next_ids[row] = the pick (0 for a row with no usable pick): the
+// next decode step's token.
+__device__ __forceinline__ bool $NAME_better(float v, int i, float best,
+                                             int best_i, int none) {
+  // Likelier first, ties to the lower index; `none` marks an empty slot.
+  return i != none &&
+         (best_i == none || v > best || (v == best && i < best_i));
+}
+
+extern "C" __global__ void __launch_bounds__($THREADS)
+$NAME(const float *__restrict__ logits, long long ld, int vocab,
+      int4 *__restrict__ summary, int *__restrict__ next_ids) {
+  __shared__ float s_best[32];
+  __shared__ int s_best_i[32], s_bad[32];
+  const float *row = logits + blockIdx.x * ld;
+  float best = 0.0f;
+  int best_i = vocab, bad = vocab;
+  // Each thread walks its indices upwards: the first hit is its lowest.
+#pragma unroll $ITEMS
+  for (int i = threadIdx.x; i < vocab; i += $THREADS) {
+    const float x = row[i];
+    if (x != x || x == __int_as_float(0x7f800000)) {
+      bad = min(bad, i);
+    } else if (best_i == vocab || x > best) {
+      best = x;
+      best_i = i;
+    }
+  }
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+#pragma unroll
+  for (int off = 16; off > 0; off /= 2) {
+    const float ob = __shfl_down_sync(0xffffffffu, best, off);
+    const int oi = __shfl_down_sync(0xffffffffu, best_i, off);
+    bad = min(bad, __shfl_down_sync(0xffffffffu, bad, off));
+    if ($NAME_better(ob, oi, best, best_i, vocab)) {
+      best = ob;
+      best_i = oi;
+    }
+  }
+  if (lane == 0) {
+    s_best[warp] = best;
+    s_best_i[warp] = best_i;
+    s_bad[warp] = bad;
+  }
+  __syncthreads();
+  if (warp != 0)
+    return;
+  const bool has = lane < $THREADS / 32;
+  best = has ? s_best[lane] : 0.0f;
+  best_i = has ? s_best_i[lane] : vocab;
+  bad = has ? s_bad[lane] : vocab;
+#pragma unroll
+  for (int off = 16; off > 0; off /= 2) {
+    const float ob = __shfl_down_sync(0xffffffffu, best, off);
+    const int oi = __shfl_down_sync(0xffffffffu, best_i, off);
+    bad = min(bad, __shfl_down_sync(0xffffffffu, bad, off));
+    if ($NAME_better(ob, oi, best, best_i, vocab)) {
+      best = ob;
+      best_i = oi;
+    }
+  }
+  if (lane != 0)
+    return;
+  const bool usable = bad == vocab && best_i < vocab &&
+                      best != __int_as_float(0xff800000);
+  summary[blockIdx.x] =
+      make_int4(best_i, __float_as_int(best), bad,
+                bad < vocab ? __float_as_int(row[bad]) : 0);
+  next_ids[blockIdx.x] = usable ? best_i : 0;
+}
+)",
+          v),
+      ""};
+}
+
+} // namespace mamba::codegen::cuda
