@@ -168,6 +168,7 @@ TEST(CudaCodegen, DecodeGemvGridCompiles) {
           d.wType = w;
           d.batch = batch;
           d.normInput = options & 1;
+          d.normSumInLoop = x == w; // both ways over the grid
           d.hasBias = options & 2;
           d.accumulate = options & 4;
           d.schedule.threadsPerBlock = batch == 16 ? 128 : 256;
@@ -252,6 +253,7 @@ TEST(CudaCodegen, GemvConvStepLinearGridCompiles) {
         d.gemv.wType = t;
         d.gemv.batch = batch;
         d.gemv.normInput = true;
+        d.gemv.normSumInLoop = batch == 1;
         d.gemv.hasBias = dim == 100;
         d.gemv.schedule.threadsPerBlock = 256;
         d.gemv.schedule.itemsPerThread = batch <= 4 ? 4 : 2;
@@ -425,6 +427,15 @@ TEST(CudaCodegen, DecodeKernelsSayWhatTheyFuse) {
   EXPECT_NE(e.source.find("constexpr int kBatch = 4, kRows = 2, kLoads = 3;"),
             std::string::npos);
   EXPECT_NE(e.source.find("rsqrtf(t / k + eps)"), std::string::npos);
+  EXPECT_NE(e.source.find("__syncthreads"), std::string::npos);
+  // Summed in the product loop: no pass over x and no barrier.
+  g.normSumInLoop = true;
+  e = cg::emitGemv(g);
+  EXPECT_NE(e.source.find("rsqrtf(ss[b] / k + eps)"), std::string::npos);
+  EXPECT_NE(e.source.find("ss[b] = fmaf(xv[j], xv[j], ss[b]);"),
+            std::string::npos);
+  EXPECT_EQ(e.source.find("__syncthreads"), std::string::npos);
+  g.normSumInLoop = false;
   g.normInput = g.hasBias = false;
   g.accumulate = true;
   e = cg::emitGemv(g);

@@ -40,6 +40,7 @@ std::string validateGemv(const GemvDesc &d) {
 
 std::string gemvKernel(const GemvDesc &d, const GemvEpilogue &epi) {
   const Schedule &s = d.schedule;
+  const bool inLoop = d.normInput && d.normSumInLoop;
   std::string what;
   if (d.normInput)
     what += ", input rmsnorm";
@@ -47,25 +48,30 @@ std::string gemvKernel(const GemvDesc &d, const GemvEpilogue &epi) {
     what += ", bias";
   if (d.accumulate)
     what += ", residual add";
-  Vars v = {{"NAME", d.name},
-            {"THREADS", std::to_string(s.threadsPerBlock)},
-            {"ROWS", std::to_string(s.itemsPerThread)},
-            {"LOADS", std::to_string(s.loadsInFlight)},
-            {"BOUNDTEXT", s.minBlocksPerSM > 0
-                              ? ", registers for " +
-                                    std::to_string(s.minBlocksPerSM) +
-                                    " blocks per SM"
-                              : ""},
-            {"MINBLOCKS", detail::minBlocksBound(s)},
-            {"BATCH", std::to_string(d.batch)},
-            {"XT", cType(d.xType)},
-            {"WT", cType(d.wType)},
-            {"XN", elemTypeName(d.xType)},
-            {"WN", elemTypeName(d.wType)},
-            {"WHAT", what.empty() ? "" : " (fused:" + what.substr(1) + ")"},
-            {"OP", d.accumulate ? "+=" : "="},
-            {"NORMX", d.normInput ? "\n            xv[j] *= nw[j];" : ""},
-            {"NORMS", d.normInput ? " * nw" : ""}};
+  Vars v = {
+      {"NAME", d.name},
+      {"THREADS", std::to_string(s.threadsPerBlock)},
+      {"ROWS", std::to_string(s.itemsPerThread)},
+      {"LOADS", std::to_string(s.loadsInFlight)},
+      {"BOUNDTEXT", s.minBlocksPerSM > 0
+                        ? ", registers for " +
+                              std::to_string(s.minBlocksPerSM) +
+                              " blocks per SM"
+                        : ""},
+      {"MINBLOCKS", detail::minBlocksBound(s)},
+      {"BATCH", std::to_string(d.batch)},
+      {"XT", cType(d.xType)},
+      {"WT", cType(d.wType)},
+      {"XN", elemTypeName(d.xType)},
+      {"WN", elemTypeName(d.wType)},
+      {"WHAT", what.empty() ? "" : " (fused:" + what.substr(1) + ")"},
+      {"OP", d.accumulate ? "+=" : "="},
+      {"NORMX", !d.normInput ? ""
+                : inLoop     ? "\n              ss[b] = fmaf(xv[j], xv[j], "
+                               "ss[b]);\n              xv[j] *= nw[j];"
+                             : "\n            xv[j] *= nw[j];"},
+      {"SQUARES", inLoop ? "\n          ss[b] = fmaf(xr, xr, ss[b]);" : ""},
+      {"NORMS", d.normInput ? " * nw" : ""}};
   std::string src =
       R"(// ssm.linear, decode GEMV$WHAT: y[b, row] $OP W[row] . x[b]; x $XN,
 // W $WN row-major, F32 accumulation and y; up to $BATCH batch rows per read
@@ -109,7 +115,7 @@ $PRELOAD  mamba_grid_wait();
   for (int b = 0; b < kBatch; ++b)
     scale[b] = 1.0f;
 )";
-  if (d.normInput)
+  if (d.normInput && !inLoop)
     src += R"(  {
     // rmsnorm's scale of each batch row; the weight is applied per element.
     __shared__ float s_part[kWarps][kBatch];
@@ -147,6 +153,15 @@ $PRELOAD  mamba_grid_wait();
   // weights load as zeros and nothing is stored).
   if (epi.body.empty())
     src += "  if (row0 >= rows)\n    return;\n";
+  // rmsnorm in the loop: each warp's lanes read all of x[b] for the
+  // products, so the warp sums its squares there and needs neither a pass
+  // of its own over x nor a block barrier before the first product.
+  if (inLoop)
+    src += R"(  float ss[kBatch];
+#pragma unroll
+  for (int b = 0; b < kBatch; ++b)
+    ss[b] = 0.0f;
+)";
   src += R"(  float acc[kRows][kBatch];
 #pragma unroll
   for (int r = 0; r < kRows; ++r)
@@ -198,14 +213,26 @@ $PRELOAD  mamba_grid_wait();
 #pragma unroll
       for (int b = 0; b < kBatch; ++b)
         if (b < batch) {
-          const float xv = mamba_to_float(x[b * ld_x + kk])$NORMS;
+          const float xr = mamba_to_float(x[b * ld_x + kk]);$SQUARES
+          const float xv = xr$NORMS;
 #pragma unroll
           for (int r = 0; r < kRows; ++r)
             acc[r][b] = fmaf(wf[r], xv, acc[r][b]);
         }
     }
   }
-  // Every lane ends with the sums; lane (r * kBatch + b) % 32 stores (r, b).
+)";
+  if (inLoop)
+    src += R"(#pragma unroll
+  for (int b = 0; b < kBatch; ++b) {
+#pragma unroll
+    for (int off = 16; off > 0; off >>= 1)
+      ss[b] += __shfl_xor_sync(0xffffffffu, ss[b], off);
+    scale[b] = rsqrtf(ss[b] / k + eps);
+  }
+)";
+  src +=
+      R"(  // Every lane ends with the sums; lane (r * kBatch + b) % 32 stores (r, b).
 #pragma unroll
   for (int r = 0; r < kRows; ++r)
 #pragma unroll

@@ -171,6 +171,10 @@ struct ModelKernelDescs {
       in.wType = act;
       in.batch = b;
       in.normInput = true;
+      // At batch 1 the norm's squares are summed in the product loop (also
+      // in lm_head and the two-kernel layer's in_proj); at batch 4 the
+      // repeated squares cost more than the pass they replace (GemvDesc).
+      in.normSumInLoop = b == 1;
       in.schedule = gemvSchedule(b);
       // lm_head is in_proj's GEMV without the bias: the same kernel unless
       // the model has biases or lm_head has a schedule of its own.

@@ -166,8 +166,16 @@ struct GemvDesc {
   /// this (1..64).
   int batch = 1;
   /// x is the F32 residual stream: the kernel applies ssm.rmsnorm (weight,
-  /// eps) to it on the fly; the norm's per-row scale is computed per block.
+  /// eps) to it on the fly; the norm's per-row scale is computed per block
+  /// (or per warp: normSumInLoop).
   bool normInput = false;
+  /// With normInput: each warp sums the squares of x in its product loop
+  /// (every warp reads all of x) instead of a block's pass over x and a
+  /// barrier before the products: a shorter chain after the grid wait,
+  /// paid for by every warp squaring all batch rows of x (H100, fused
+  /// decode step: batch 1 130m +5%, 1.4b +0.5%; batch 4 -4 to -6%;
+  /// bench/results/cuda-2026-12-07e.md).
+  bool normSumInLoop = false;
   bool hasBias = false;
   /// y += W x (+ bias): the residual add of a block's output projection.
   bool accumulate = false;
