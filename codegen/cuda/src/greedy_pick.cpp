@@ -31,6 +31,21 @@ __device__ __forceinline__ bool $NAME_better(float v, int i, float best,
          (best_i == none || v > best || (v == best && i < best_i));
 }
 
+// Lane 0 ends with the warp's best (value, index) and its lowest bad index.
+__device__ __forceinline__ void $NAME_warp_reduce(float &best, int &best_i,
+                                                  int &bad, int none) {
+#pragma unroll
+  for (int off = 16; off > 0; off /= 2) {
+    const float ob = __shfl_down_sync(0xffffffffu, best, off);
+    const int oi = __shfl_down_sync(0xffffffffu, best_i, off);
+    bad = min(bad, __shfl_down_sync(0xffffffffu, bad, off));
+    if ($NAME_better(ob, oi, best, best_i, none)) {
+      best = ob;
+      best_i = oi;
+    }
+  }
+}
+
 extern "C" __global__ void __launch_bounds__($THREADS)
 $NAME(const float *__restrict__ logits, long long ld, int vocab,
       int4 *__restrict__ summary, int *__restrict__ next_ids) {
@@ -51,16 +66,7 @@ $NAME(const float *__restrict__ logits, long long ld, int vocab,
     }
   }
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-#pragma unroll
-  for (int off = 16; off > 0; off /= 2) {
-    const float ob = __shfl_down_sync(0xffffffffu, best, off);
-    const int oi = __shfl_down_sync(0xffffffffu, best_i, off);
-    bad = min(bad, __shfl_down_sync(0xffffffffu, bad, off));
-    if ($NAME_better(ob, oi, best, best_i, vocab)) {
-      best = ob;
-      best_i = oi;
-    }
-  }
+  $NAME_warp_reduce(best, best_i, bad, vocab);
   if (lane == 0) {
     s_best[warp] = best;
     s_best_i[warp] = best_i;
@@ -73,16 +79,7 @@ $NAME(const float *__restrict__ logits, long long ld, int vocab,
   best = has ? s_best[lane] : 0.0f;
   best_i = has ? s_best_i[lane] : vocab;
   bad = has ? s_bad[lane] : vocab;
-#pragma unroll
-  for (int off = 16; off > 0; off /= 2) {
-    const float ob = __shfl_down_sync(0xffffffffu, best, off);
-    const int oi = __shfl_down_sync(0xffffffffu, best_i, off);
-    bad = min(bad, __shfl_down_sync(0xffffffffu, bad, off));
-    if ($NAME_better(ob, oi, best, best_i, vocab)) {
-      best = ob;
-      best_i = oi;
-    }
-  }
+  $NAME_warp_reduce(best, best_i, bad, vocab);
   if (lane != 0)
     return;
   const bool usable = bad == vocab && best_i < vocab &&
