@@ -93,7 +93,7 @@ private:
 };
 
 /// A point in the device stream's work: lets the host wait for what was
-/// enqueued up to record() while later work stays queued. Destroyed on
+/// enqueued up to record() while later work stays queued. Released on
 /// destruction.
 class Event {
 public:
