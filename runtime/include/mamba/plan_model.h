@@ -10,6 +10,7 @@
 #include "mamba/thread_pool.h"
 
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <vector>
 
@@ -91,7 +92,15 @@ private:
   const plan::Function *prefill_ = nullptr;
   const plan::Function *decode_ = nullptr;
   std::vector<std::vector<float>> weights_;
-  std::vector<std::vector<float>> buffers_;
+  /// Zeroed workspace from calloc: large blocks come mapped on demand, so
+  /// buffers sized for maxBatch x maxChunk tokens (the logits for every
+  /// token too, though LogitsMode::Last writes one row) cost resident
+  /// memory only where a call writes them.
+  struct Workspace {
+    std::unique_ptr<float[], void (*)(void *)> data{nullptr, std::free};
+    size_t size = 0;
+  };
+  std::vector<Workspace> buffers_;
   std::vector<int32_t> chunkTokens_;
   std::unique_ptr<Prepared> prepared_;
 };

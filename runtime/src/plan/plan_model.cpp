@@ -108,8 +108,16 @@ Status PlanModel::bind(std::vector<std::vector<float>> weights) {
   // Sizes are polynomials with non-negative coefficients in batch and
   // seqlen, so their values at the largest batch and chunk bound them.
   buffers_.clear();
-  for (int64_t size : planexec::bufferSizes(plan_, maxB, maxL))
-    buffers_.emplace_back(static_cast<size_t>(size));
+  for (int64_t size : planexec::bufferSizes(plan_, maxB, maxL)) {
+    Workspace w;
+    w.size = static_cast<size_t>(size);
+    w.data.reset(static_cast<float *>(std::calloc(w.size, sizeof(float))));
+    if (!w.data && w.size > 0)
+      return Status::error("out of memory: a plan buffer needs " +
+                           std::to_string(w.size * sizeof(float) >> 20) +
+                           " MiB");
+    buffers_.push_back(std::move(w));
+  }
   chunkTokens_.assign(static_cast<size_t>(maxB * maxL), 0);
 
   int64_t widest = 0, deltaSize = 0;
@@ -201,8 +209,8 @@ Status PlanModel::runFunction(const plan::Function &fn, const int32_t *tokens,
     planexec::Storage s;
     switch (view.space) {
     case mp::Space::Buffer:
-      s.base = buffers_[view.index].data();
-      s.size = static_cast<int64_t>(buffers_[view.index].size());
+      s.base = buffers_[view.index].data.get();
+      s.size = static_cast<int64_t>(buffers_[view.index].size);
       break;
     case mp::Space::Weight:
       s.base = weights_[view.index].data();
@@ -280,8 +288,8 @@ Status PlanModel::forward(const int32_t *tokens, int64_t len, PlanState &state,
         planexec::Tensor out;
         const mp::View &v = fn.logits;
         MAMBA_RETURN_IF_ERROR(planexec::resolve(
-            v, "logits", batch, chunk, buffers_[v.index].data(),
-            static_cast<int64_t>(buffers_[v.index].size()), nullptr, out));
+            v, "logits", batch, chunk, buffers_[v.index].data.get(),
+            static_cast<int64_t>(buffers_[v.index].size), nullptr, out));
         planexec::gatherLogits(out, batch, chunk, t0, len, vocab, chunkMode,
                                logits);
         return Status::success();
