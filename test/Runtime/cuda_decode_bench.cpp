@@ -60,32 +60,30 @@ Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps,
     return state.status();
   std::vector<float> logits(batch * model.vocabSize());
   std::vector<int32_t> ids(batch, 1);
-  auto pipelined = [&](int n) -> Status {
-    MAMBA_RETURN_IF_ERROR(model.startGreedyDecode(ids.data(), *state));
-    for (int i = 0; i < n; ++i)
-      MAMBA_RETURN_IF_ERROR(
-          model.nextGreedyPicks(*state, i + 1 < n, ids.data()));
+  // `n` steps of the kind `out` names.
+  auto run = [&](int n) -> Status {
+    if (out == Out::Pipelined) {
+      MAMBA_RETURN_IF_ERROR(model.startGreedyDecode(ids.data(), *state));
+      for (int i = 0; i < n; ++i)
+        MAMBA_RETURN_IF_ERROR(
+            model.nextGreedyPicks(*state, i + 1 < n, ids.data()));
+      return Status::success();
+    }
+    for (int i = 0; i < n; ++i) {
+      if (out == Out::Greedy) {
+        MAMBA_RETURN_IF_ERROR(
+            model.decodeGreedy(ids.data(), *state, ids.data()));
+        continue;
+      }
+      for (int64_t b = 0; b < batch; ++b)
+        ids[b] = static_cast<int32_t>((i * 7 + b) % model.vocabSize());
+      MAMBA_RETURN_IF_ERROR(model.decode(ids.data(), *state, logits.data()));
+    }
     return Status::success();
   };
-  if (out == Out::Pipelined)
-    MAMBA_RETURN_IF_ERROR(pipelined(4));
-  for (int i = 0; i < 2 && out != Out::Pipelined; ++i)
-    MAMBA_RETURN_IF_ERROR(
-        out == Out::Logits
-            ? model.decode(ids.data(), *state, logits.data())
-            : model.decodeGreedy(ids.data(), *state, ids.data()));
+  MAMBA_RETURN_IF_ERROR(run(out == Out::Pipelined ? 4 : 2));
   const auto start = std::chrono::steady_clock::now();
-  if (out == Out::Pipelined)
-    MAMBA_RETURN_IF_ERROR(pipelined(steps));
-  for (int i = 0; i < steps && out != Out::Pipelined; ++i) {
-    if (out == Out::Greedy) {
-      MAMBA_RETURN_IF_ERROR(model.decodeGreedy(ids.data(), *state, ids.data()));
-      continue;
-    }
-    for (int64_t b = 0; b < batch; ++b)
-      ids[b] = static_cast<int32_t>((i * 7 + b) % model.vocabSize());
-    MAMBA_RETURN_IF_ERROR(model.decode(ids.data(), *state, logits.data()));
-  }
+  MAMBA_RETURN_IF_ERROR(run(steps));
   const double s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();

@@ -67,8 +67,7 @@ public:
   /// repetition penalty): then greedyToken() of the row's summary is what
   /// it returns.
   bool picksGreedily() const {
-    return (config_.temperature == 0.0f || config_.topK == 1) &&
-           config_.repetitionPenalty == 1.0f;
+    return greedy() && config_.repetitionPenalty == 1.0f;
   }
 
   /// The next token for one row of `vocabSize` logits. `history` holds the
@@ -83,6 +82,10 @@ public:
 private:
   explicit Sampler(const SamplerConfig &config)
       : config_(config), rng_(config.seed) {}
+  /// Whether sample() takes the most likely token (after the penalty).
+  bool greedy() const {
+    return config_.temperature == 0.0f || config_.topK == 1;
+  }
   struct Candidate {
     float logit;
     TokenId id;

@@ -342,6 +342,9 @@ struct CudaModel::Impl {
   };
   std::optional<Pipeline> pipeline;
   std::unique_ptr<cuda::Event> done[2];
+  bool pipelineOf(const CudaState &s) const {
+    return pipeline && pipeline->state == &s;
+  }
   /// Device copy of a host ModelState for forward(ModelState&).
   std::optional<CudaState> mirror;
 
@@ -872,13 +875,19 @@ Status CudaModel::startGreedyDecode(const int32_t *tokens, CudaState &state) {
   return Status::success();
 }
 
+namespace {
+Status noPipeline() {
+  return Status::error(
+      "no greedy decode of this state is in flight: call "
+      "startGreedyDecode first (any other call on the model ends one)");
+}
+} // namespace
+
 Status CudaModel::nextGreedyPicks(CudaState &state, bool another,
                                   int32_t *picks) {
   Impl &m = *impl_;
-  if (!m.pipeline || m.pipeline->state != &state)
-    return Status::error(
-        "no greedy decode of this state is in flight: call "
-        "startGreedyDecode first (any other call on the model ends one)");
+  if (!m.pipelineOf(state))
+    return noPipeline();
   if (!picks)
     return Status::error("greedy picks output is null");
   const int slot = m.pipeline->slot;
@@ -914,8 +923,8 @@ Status CudaModel::nextGreedyPicks(CudaState &state, bool another,
 }
 
 Status CudaModel::endGreedyDecode(CudaState &state) {
-  if (!impl_->pipeline || impl_->pipeline->state != &state)
-    return Status::error("no greedy decode of this state is in flight");
+  if (!impl_->pipelineOf(state))
+    return noPipeline();
   return finishPipeline();
 }
 
@@ -1094,8 +1103,7 @@ CudaState::CudaState(CudaState &&) noexcept = default;
 CudaState &CudaState::operator=(CudaState &&) noexcept = default;
 CudaState::~CudaState() {
   // The steps in flight write this state's buffers: wait before they go.
-  if (model_ && model_->impl_->pipeline &&
-      model_->impl_->pipeline->state == this)
+  if (model_ && model_->impl_->pipelineOf(*this))
     (void)model_->finishPipeline();
 }
 

@@ -24,13 +24,15 @@ Status unusableLogit(size_t index, float value) {
                        " is " + std::to_string(value));
 }
 
+Status emptyRow() { return Status::error("sampler: the logits row is empty"); }
+
 Status allMasked() { return Status::error("sampler: every logit is -inf"); }
 
 } // namespace
 
 Expected<TokenId> greedyToken(const GreedySummary &s, size_t vocabSize) {
   if (vocabSize == 0)
-    return Status::error("sampler: the logits row is empty");
+    return emptyRow();
   if (s.firstUnusable >= 0 && static_cast<size_t>(s.firstUnusable) < vocabSize)
     return unusableLogit(static_cast<size_t>(s.firstUnusable),
                          floatOf(s.unusableBits));
@@ -219,10 +221,9 @@ size_t Sampler::gatherCandidates(const float *row, size_t n, float maxLogit,
 Expected<TokenId> Sampler::sample(const float *logits, size_t vocabSize,
                                   const std::vector<TokenId> &history) {
   if (vocabSize == 0)
-    return Status::error("sampler: the logits row is empty");
+    return emptyRow();
   if (size_t i = logit_rows::firstUnusable(logits, vocabSize); i < vocabSize)
     return unusableLogit(i, logits[i]);
-  const bool greedy = config_.temperature == 0.0f || config_.topK == 1;
   const float *row = logits;
   if (config_.repetitionPenalty != 1.0f) {
     logits_.assign(logits, logits + vocabSize);
@@ -233,7 +234,7 @@ Expected<TokenId> Sampler::sample(const float *logits, size_t vocabSize,
   float maxLogit = row[static_cast<size_t>(best)];
   if (maxLogit == -INFINITY)
     return allMasked();
-  if (greedy)
+  if (greedy())
     return best;
 
   weights_.resize(vocabSize);
