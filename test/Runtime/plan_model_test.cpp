@@ -264,6 +264,15 @@ TEST(PlanModel, RejectsPlansTheKernelsCannotRun) {
                 "the plan needs functions 'prefill' and 'decode_step'"),
             std::string::npos)
       << m.status().message();
+  // A buffer no allocation can hold (2^52 floats): an error, not a crash.
+  bad = *p;
+  bad.buffers[0].size = plan::Expr(int64_t{1} << 52);
+  m = PlanModel::create(bad, *file);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find(
+                "out of memory: plan buffer 0 needs 17179869184 MiB"),
+            std::string::npos)
+      << m.status().message();
 }
 
 } // namespace

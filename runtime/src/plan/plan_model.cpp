@@ -113,9 +113,9 @@ Status PlanModel::bind(std::vector<std::vector<float>> weights) {
     w.size = static_cast<size_t>(size);
     w.data.reset(static_cast<float *>(std::calloc(w.size, sizeof(float))));
     if (!w.data && w.size > 0)
-      return Status::error("out of memory: a plan buffer needs " +
-                           std::to_string(w.size * sizeof(float) >> 20) +
-                           " MiB");
+      return Status::error(
+          "out of memory: plan buffer " + std::to_string(buffers_.size()) +
+          " needs " + std::to_string(w.size * sizeof(float) >> 20) + " MiB");
     buffers_.push_back(std::move(w));
   }
   chunkTokens_.assign(static_cast<size_t>(maxB * maxL), 0);
