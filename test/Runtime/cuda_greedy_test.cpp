@@ -224,6 +224,11 @@ TEST(CudaGreedy, MisuseAndUnusableLogitsAreErrors) {
   ASSERT_TRUE(model->decode(tokens, *state, logits.data()).ok());
   expectError(model->nextGreedyPicks(*state, false, picks),
               "no greedy decode of this state is in flight");
+  // No output for the picks: an error that leaves the pipeline to end.
+  ASSERT_TRUE(model->startGreedyDecode(tokens, *state).ok());
+  expectError(model->nextGreedyPicks(*state, false, nullptr),
+              "greedy picks output is null");
+  EXPECT_TRUE(model->endGreedyDecode(*state).ok());
 }
 
 TEST(CudaGreedy, GenerateMatchesTransformersGreedyTokens) {
