@@ -20,12 +20,22 @@ inline double secondsSince(std::chrono::steady_clock::time_point start) {
       .count();
 }
 
-/// Whether `Model` picks greedy tokens on its device (CudaModel): then a
-/// greedy decode pipelines its steps (startGreedyDecode / nextGreedyPicks).
+/// Whether `Model` picks tokens on its device (CudaModel): then a decode
+/// whose samplers it supports pipelines its steps (startSampledDecode /
+/// nextSampledPicks).
 template <class Model, class = void> struct PicksOnDevice : std::false_type {};
 template <class Model>
-struct PicksOnDevice<Model, std::void_t<decltype(&Model::startGreedyDecode)>>
+struct PicksOnDevice<Model, std::void_t<decltype(&Model::startSampledDecode)>>
     : std::true_type {};
+
+/// The uniform each sequence's sampler draws for its next pick (0 for a
+/// greedy one, which draws none).
+inline const double *drawUniforms(std::vector<Sampler> &samplers,
+                                  std::vector<double> &out) {
+  for (size_t b = 0; b < samplers.size(); ++b)
+    out[b] = samplers[b].drawsUniforms() ? samplers[b].drawUniform() : 0.0;
+  return out.data();
+}
 
 } // namespace generate_detail
 
@@ -124,14 +134,21 @@ generate(Model &model, const std::vector<TokenId> &prompt,
   // sequences sample in parallel: one sample reads the whole vocabulary row
   // (tens to hundreds of microseconds), so at batch 16 sampling them one by
   // one on the host took longer than a GPU decode step. A model that picks
-  // greedy tokens on its device does so when every sequence decodes
-  // greedily: the first pick (from the prompt's logits) is the host's, the
+  // tokens on its device does so when it supports every sequence's
+  // sampler: the first pick (from the prompt's logits) is the host's, the
   // rest come from the device, each step enqueued before the host reads
-  // the picks of the step before it.
+  // the picks of the step before it, with the uniforms the samplers draw.
   bool onDevice = false;
-  if constexpr (generate_detail::PicksOnDevice<Model>::value)
-    onDevice = std::all_of(samplers.begin(), samplers.end(),
-                           [](const Sampler &s) { return s.picksGreedily(); });
+  std::vector<SamplerConfig> configs;
+  std::vector<double> uniforms(batch);
+  if constexpr (generate_detail::PicksOnDevice<Model>::value) {
+    onDevice =
+        std::all_of(samplers.begin(), samplers.end(), [&](const Sampler &s) {
+          return model.picksOnDevice(s.config());
+        });
+    for (const Sampler &s : samplers)
+      configs.push_back(s.config());
+  }
   std::vector<TokenId> next(batch);
   std::vector<uint8_t> done(batch, 0);
   std::vector<Status> sampled(batch);
@@ -154,7 +171,9 @@ generate(Model &model, const std::vector<TokenId> &prompt,
         }
       });
     } else if constexpr (generate_detail::PicksOnDevice<Model>::value) {
-      if (Status s = model.nextGreedyPicks(state, !last, next.data()); !s.ok())
+      const double *u =
+          last ? nullptr : generate_detail::drawUniforms(samplers, uniforms);
+      if (Status s = model.nextSampledPicks(state, u, next.data()); !s.ok())
         return s;
       stats.decodeSteps += !last;
     }
@@ -182,7 +201,9 @@ generate(Model &model, const std::vector<TokenId> &prompt,
     if constexpr (generate_detail::PicksOnDevice<Model>::value) {
       if (onDevice) {
         if (step == 0) {
-          MAMBA_RETURN_IF_ERROR(model.startGreedyDecode(next.data(), state));
+          MAMBA_RETURN_IF_ERROR(model.startSampledDecode(
+              next.data(), state, configs.data(), history.data(),
+              generate_detail::drawUniforms(samplers, uniforms)));
           ++stats.decodeSteps;
         }
         continue;

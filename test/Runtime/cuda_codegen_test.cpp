@@ -841,6 +841,29 @@ TEST(CudaCodegen, GreedyPickCompilesAndChecksItsSchedule) {
             "greedy_pick: kernel name 'greedy pick' is not an identifier");
 }
 
+TEST(CudaCodegen, SamplePickCompilesAndChecksItsSchedule) {
+  for (int threads : {32, 256, 1024}) {
+    cg::SamplePickDesc d;
+    d.schedule.threadsPerBlock = threads;
+    const cg::Emitted e = cg::emitSamplePick(d);
+    expectCompiles({e}, "sample_pick threads " + std::to_string(threads));
+    EXPECT_NE(e.source.find("one block of " + std::to_string(threads) +
+                            " threads per row"),
+              std::string::npos);
+  }
+  // Both picks in one module: each has its own copy of the shared helpers.
+  expectCompiles({cg::emitGreedyPick({}), cg::emitSamplePick({})},
+                 "greedy and sampled picks together");
+  cg::SamplePickDesc d;
+  d.schedule.threadsPerBlock = 48;
+  EXPECT_NE(cg::emitSamplePick(d).error.find("multiple of 32 in [32, 1024]"),
+            std::string::npos);
+  d.schedule.threadsPerBlock = 1024;
+  d.name = "sample-pick";
+  EXPECT_EQ(cg::emitSamplePick(d).error,
+            "sample_pick: kernel name 'sample-pick' is not an identifier");
+}
+
 TEST(CudaCodegen, NvrtcErrorsCarryTheLogAndLine) {
   Expected<std::string> r = cuda::compileCuda(
       "extern \"C\" __global__ void k() {\n  undefined_thing();\n}\n",

@@ -6,7 +6,8 @@
 // step / device copy bandwidth measured in the same run). The first variant
 // also runs with the step's output as greedy picks ("out": logits copied to
 // the host, greedy = decodeGreedy, pipelined = startGreedyDecode /
-// nextGreedyPicks). Random weights, stock shapes.
+// nextGreedyPicks, sampled = startSampledDecode / nextSampledPicks at
+// temperature 0.8). Random weights, stock shapes.
 // Usage: cuda_decode_bench [shape...] (default: 130m 1.4b); env DTYPE=f32,
 // DEFAULT_ONLY=1 (the first variant only).
 // cuda_decode_bench --profile SHAPE: four batch-1 steps of the default
@@ -17,6 +18,7 @@
 #include "mamba/weights.h"
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -43,11 +45,12 @@ double weightBytes(const ModelConfig &c, size_t act) {
 }
 
 /// What a decode step hands the host.
-enum class Out { Logits, Greedy, Pipelined };
+enum class Out { Logits, Greedy, Pipelined, Sampled };
 const char *outName(Out o) {
-  return o == Out::Logits   ? "logits"
-         : o == Out::Greedy ? "greedy"
-                            : "pipelined";
+  return o == Out::Logits      ? "logits"
+         : o == Out::Greedy    ? "greedy"
+         : o == Out::Pipelined ? "pipelined"
+                               : "sampled";
 }
 
 /// Decode tokens/s of `steps` steps at `batch`, after warm-up steps (the
@@ -60,8 +63,26 @@ Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps,
     return state.status();
   std::vector<float> logits(batch * model.vocabSize());
   std::vector<int32_t> ids(batch, 1);
+  SamplerConfig sampling;
+  sampling.temperature = 0.8f;
+  const std::vector<SamplerConfig> configs(batch, sampling);
+  std::vector<double> uniforms(batch);
+  // Uniforms spread over [0, 1), as a sampler's would be.
+  auto draw = [&](int i) {
+    for (int64_t b = 0; b < batch; ++b)
+      uniforms[b] = std::fmod(i * 0.618034 + b * 0.1, 1.0);
+    return uniforms.data();
+  };
   // `n` steps of the kind `out` names.
   auto run = [&](int n) -> Status {
+    if (out == Out::Sampled) {
+      MAMBA_RETURN_IF_ERROR(model.startSampledDecode(
+          ids.data(), *state, configs.data(), nullptr, draw(0)));
+      for (int i = 0; i < n; ++i)
+        MAMBA_RETURN_IF_ERROR(model.nextSampledPicks(
+            *state, i + 1 < n ? draw(i + 1) : nullptr, ids.data()));
+      return Status::success();
+    }
     if (out == Out::Pipelined) {
       MAMBA_RETURN_IF_ERROR(model.startGreedyDecode(ids.data(), *state));
       for (int i = 0; i < n; ++i)
@@ -85,8 +106,9 @@ Expected<double> decodeRate(CudaModel &model, int64_t batch, int steps,
   // Logits and single greedy steps are one kind; a pipeline has three (ids
   // from the host, then from the device into either slot), and one short
   // pipeline left two of them to capture inside the timed steps.
-  for (int i = 0; i < (out == Out::Pipelined ? 2 : 1); ++i)
-    MAMBA_RETURN_IF_ERROR(run(out == Out::Pipelined ? 4 : 2));
+  const bool piped = out == Out::Pipelined || out == Out::Sampled;
+  for (int i = 0; i < (piped ? 2 : 1); ++i)
+    MAMBA_RETURN_IF_ERROR(run(piped ? 4 : 2));
   const auto start = std::chrono::steady_clock::now();
   MAMBA_RETURN_IF_ERROR(run(steps));
   const double s =
@@ -175,7 +197,8 @@ int main(int argc, char **argv) {
         return fail(model.status());
       const char *overlap = !v.fused ? "-" : v.programmatic ? "pdl" : "none";
       for (int64_t batch : {1, 4, 16})
-        for (Out out : {Out::Logits, Out::Greedy, Out::Pipelined}) {
+        for (Out out :
+             {Out::Logits, Out::Greedy, Out::Pipelined, Out::Sampled}) {
           if (!first && out != Out::Logits)
             continue;
           Expected<double> rate = decodeRate(**model, batch, steps, out);

@@ -207,9 +207,9 @@ TEST(CudaGreedy, MisuseAndUnusableLogitsAreErrors) {
   expectError(model->decodeGreedy(tokens, *state, picks),
               "sampler: logit of token 9 is ");
   expectError(model->nextGreedyPicks(*state, true, picks),
-              "no greedy decode of this state is in flight");
+              "no decode pipeline of this state is in flight");
   expectError(model->endGreedyDecode(*state),
-              "no greedy decode of this state is in flight");
+              "no decode pipeline of this state is in flight");
   int32_t bad[2] = {1, static_cast<int32_t>(model->vocabSize())};
   expectError(model->startGreedyDecode(bad, *state),
               "is outside the vocabulary");
@@ -217,17 +217,17 @@ TEST(CudaGreedy, MisuseAndUnusableLogitsAreErrors) {
   ASSERT_TRUE(model->startGreedyDecode(tokens, *state).ok());
   expectError(model->nextGreedyPicks(*state, true, picks), "logit of token 9");
   expectError(model->nextGreedyPicks(*state, true, picks),
-              "no greedy decode of this state is in flight");
+              "no decode pipeline of this state is in flight");
   // forward() ends a pipeline.
   ASSERT_TRUE(model->startGreedyDecode(tokens, *state).ok());
   std::vector<float> logits(2 * model->vocabSize());
   ASSERT_TRUE(model->decode(tokens, *state, logits.data()).ok());
   expectError(model->nextGreedyPicks(*state, false, picks),
-              "no greedy decode of this state is in flight");
+              "no decode pipeline of this state is in flight");
   // No output for the picks: an error that leaves the pipeline to end.
   ASSERT_TRUE(model->startGreedyDecode(tokens, *state).ok());
   expectError(model->nextGreedyPicks(*state, false, nullptr),
-              "greedy picks output is null");
+              "picks output is null");
   EXPECT_TRUE(model->endGreedyDecode(*state).ok());
 }
 

@@ -6,12 +6,14 @@
 #include "mamba/cpu_model.h"
 #include "mamba/dtype.h"
 #include "mamba/model_state.h"
+#include "mamba/sampler.h"
 #include "mamba/status.h"
 #include "mamba/weights.h"
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace mamba {
 
@@ -158,6 +160,33 @@ public:
   Status nextGreedyPicks(CudaState &state, bool another, int32_t *picks);
   Status endGreedyDecode(CudaState &state);
 
+  /// Whether a sequence sampled with `config` can pick its tokens on the
+  /// device (startSampledDecode): greedy, temperature, min-p and the
+  /// repetition penalty can; top-k (other than 1 or the whole vocabulary)
+  /// and top-p sample on the host from the step's logits.
+  bool picksOnDevice(const SamplerConfig &config) const;
+  /// The greedy pipeline above for sequences sampled as `configs` says
+  /// ([batch], each picksOnDevice). A sampled pick draws as the host's
+  /// Sampler does: the weights exp((logit - max) / temperature) after the
+  /// penalty, those under min_p times the top one dropped, the first token
+  /// in id order whose running weight passes u times their sum, with u the
+  /// uniform the sequence's Sampler would draw for that pick, passed in
+  /// `uniforms` ([batch] in [0, 1); greedy sequences ignore theirs). The
+  /// weights are summed as 40-bit fixed-point integers, so a pick depends
+  /// only on the logits and u; it differs from the host's only where u
+  /// falls within rounding of a boundary between two tokens, or on a token
+  /// whose weight is under 2^-40. `histories` ([batch]: the tokens seen so
+  /// far) seed the penalty; null if no config has one. nextSampledPicks
+  /// with `uniforms` enqueues the next step first (nextGreedyPicks with
+  /// `another`); with null it ends the pipeline. endGreedyDecode ends
+  /// either pipeline.
+  Status startSampledDecode(const int32_t *tokens, CudaState &state,
+                            const SamplerConfig *configs,
+                            const std::vector<TokenId> *histories,
+                            const double *uniforms);
+  Status nextSampledPicks(CudaState &state, const double *uniforms,
+                          int32_t *picks);
+
 private:
   struct Impl;
   friend class CudaState;
@@ -171,15 +200,18 @@ private:
   struct StepIo {
     /// The page-locked ids (else the ids the previous step's picks left).
     bool idsFromHost = true;
-    /// Greedy picks into page-locked slot `slot` (0 or 1), else logits.
+    /// Picks into page-locked slot `slot` (0 or 1), else logits.
     bool picks = false;
     int slot = 0;
+    /// Sampled picks (their uniforms from page-locked slot `slot`), else
+    /// greedy ones.
+    bool sampled = false;
     /// Which of a batch size's graphs runs this kind of step.
     int graphIndex() const {
-      return picks ? 1 + slot + (idsFromHost ? 0 : 2) : 0;
+      return picks ? 1 + slot + (idsFromHost ? 0 : 2) + (sampled ? 4 : 0) : 0;
     }
   };
-  static constexpr int kStepKinds = 5;
+  static constexpr int kStepKinds = 9;
   /// One token per sequence, logits of it: a graph replay or eager launches.
   Status decodeStep(const int32_t *tokens, CudaState &state, float *logits);
   /// Enqueues one decode step as `io` says (the graph of its kind, or its
@@ -189,6 +221,14 @@ private:
   Status enqueueDecodeStep(int64_t batch, CudaState &state, StepIo io);
   /// Waits for a greedy pipeline in flight and ends it (no-op without one).
   Status finishPipeline();
+  /// Starts a pipeline whose first step is `tokens`' (sampled or greedy).
+  Status startPicks(const int32_t *tokens, CudaState &state, bool sampled);
+  /// Waits for the picks in flight; with `another` first enqueues the next
+  /// step (a sampled one takes `uniforms`).
+  Status nextPicks(CudaState &state, bool another, const double *uniforms,
+                   int32_t *picks);
+  /// Checks `batch` uniforms and writes them to page-locked slot `slot`.
+  Status stageUniforms(const double *uniforms, int64_t batch, int slot);
   /// The fused decode step from the device token ids to the device logits.
   Status enqueueFusedDecode(int64_t batch, CudaState &state);
 

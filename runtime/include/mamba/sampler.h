@@ -79,6 +79,14 @@ public:
   /// Restarts the random sequence as if created with `seed`.
   void reseed(uint64_t seed);
 
+  /// Whether sample() draws a uniform for each pick (it is not greedy).
+  bool drawsUniforms() const { return !greedy(); }
+  /// The uniform in [0, 1) that the next sample() would draw; the stream
+  /// advances as if it had. A device that samples as this sampler does
+  /// (CudaModel::startSampledDecode) takes its uniforms from here, so that a
+  /// seed gives the same random sequence on either side.
+  double drawUniform() { return uniform(); }
+
 private:
   explicit Sampler(const SamplerConfig &config)
       : config_(config), rng_(config.seed) {}

@@ -5,6 +5,7 @@
 #include "../forward_checks.h"
 #include "blas.h"
 #include "compiler.h"
+#include "cuda_model_impl.h"
 #include "device.h"
 #include "kernels.h"
 #include "mamba/sampler.h"
@@ -127,8 +128,9 @@ struct ModelKernelDescs {
   std::vector<cg::GemvDesc> gemvIn, gemvOut, gemvHead;
   cg::CausalConv1dStepLinearDesc convLinear;
   cg::SelectiveScanDesc scanStepDt;
-  /// The greedy pick ending a decode step of a greedy decode.
+  /// The pick ending a decode step of a greedy or sampled decode.
   cg::GreedyPickDesc greedy;
+  cg::SamplePickDesc sample;
   /// Per GEMV bucket up to kTwoKernelMaxBatch: the layer in two kernels,
   /// in_proj fused with the conv step and x_proj (replacing gemvIn +
   /// convLinear), and the scan step with out_proj and the residual add
@@ -267,7 +269,8 @@ struct ModelKernelDescs {
                                       cg::emitSelectiveScan(scan),
                                       cg::emitSelectiveScanStep(scanStep),
                                       cg::emitSelectiveScanChunked(scanChunked),
-                                      cg::emitGreedyPick(greedy)};
+                                      cg::emitGreedyPick(greedy),
+                                      cg::emitSamplePick(sample)};
     if (withBias)
       parts.push_back(cg::emitBiasAdd(bias));
     for (size_t i = 0; i < gemvIn.size(); ++i) {
@@ -286,88 +289,6 @@ struct ModelKernelDescs {
     if (!module.ok())
       return Status::error("CUDA codegen: " + module.error);
     return module.source;
-  }
-};
-
-struct LayerBuffers {
-  DeviceBuffer norm, inProj, inProjBias, convWeight, convBias, xProj, dtProj,
-      dtBias, a, d, outProj, outProjBias;
-};
-
-struct CudaModel::Impl {
-  std::unique_ptr<cuda::Device> device;
-  std::unique_ptr<cuda::Blas> blas;
-  std::unique_ptr<cuda::Module> module;
-  std::unique_ptr<ModelKernelDescs> descs;
-  CUfunction embedding = nullptr, norm = nullptr, normResidual = nullptr,
-             conv = nullptr, convState = nullptr, convStep = nullptr,
-             scan = nullptr, scanStep = nullptr, bias = nullptr,
-             convLinear = nullptr, scanStepDt = nullptr, greedy = nullptr;
-  std::vector<CUfunction> gemvIn, gemvOut, gemvHead, inConv, scanOut;
-  cuda::ScanChunkedKernels scanChunked;
-  DType act = DType::F32;
-  DeviceBuffer embeddingTable, lmHead, normF;
-  std::vector<LayerBuffers> layers;
-  // Workspace for maxBatch x maxChunk tokens, row = batch * len + token.
-  DeviceBuffer ids, hidden, proj, normed, xz, xc, dbc, delta, y, logits;
-  /// Fused decode: x_proj's per-slice partial products and the counter of
-  /// finished slices (zero between launches); in two kernels per layer,
-  /// each layer's x_proj output [layer, batch, dt_rank + 2 d_state], zeroed
-  /// at the start of a step for the atomic adds.
-  DeviceBuffer xProjPartial, xProjCounter, dbcLayers;
-  std::vector<int32_t> hostIds;
-  /// The time-parallel scan's chunk states; its prefill is skipped (the
-  /// sequential kernel runs) when a shape would need more.
-  DeviceBuffer scanWorkspace;
-  /// Decode step input and output, page-locked for async (captured) copies;
-  /// a greedy step's picks go to one of two slots of stepPicks (maxBatch
-  /// GreedySummary each), so that a pipeline's next step can write one
-  /// while the host reads the other.
-  cuda::HostBuffer stepIds, stepLogits, stepPicks;
-  /// greedy_pick's output on the device: a GreedySummary per sequence.
-  DeviceBuffer picks;
-  /// Per batch size and kind of step (StepIo::graphIndex): whether a step
-  /// ran eagerly, and the graph with the state buffers it was captured for.
-  struct DecodeGraph {
-    bool warmed = false;
-    CUdeviceptr conv = 0, ssm = 0;
-    std::unique_ptr<cuda::Graph> graph;
-  };
-  std::vector<std::array<DecodeGraph, kStepKinds>> graphs;
-  /// A greedy decode pipeline: the state it decodes and the slot of the
-  /// step in flight, whose end `done[slot]` marks.
-  struct Pipeline {
-    CudaState *state = nullptr;
-    int slot = 0;
-  };
-  std::optional<Pipeline> pipeline;
-  std::unique_ptr<cuda::Event> done[2];
-  bool pipelineOf(const CudaState &s) const {
-    return pipeline && pipeline->state == &s;
-  }
-  /// Device copy of a host ModelState for forward(ModelState&).
-  std::optional<CudaState> mirror;
-
-  /// Uploads `values` as `type` (F32 or BF16).
-  Expected<DeviceBuffer> upload(const std::vector<float> &values, DType type,
-                                const std::string &what) {
-    std::vector<uint16_t> half;
-    const void *src = values.data();
-    size_t bytes = values.size() * sizeof(float);
-    if (type == DType::BF16) {
-      half.resize(values.size());
-      for (size_t i = 0; i < values.size(); ++i)
-        half[i] = floatToBf16(values[i]);
-      src = half.data();
-      bytes = half.size() * sizeof(uint16_t);
-    }
-    Expected<DeviceBuffer> buf = device->alloc(bytes, what);
-    if (!buf.ok())
-      return buf.status();
-    MAMBA_RETURN_IF_ERROR(device->upload(buf->ptr(), src, bytes));
-    // The host vectors may be freed by the caller right after create().
-    MAMBA_RETURN_IF_ERROR(device->synchronize());
-    return buf;
   }
 };
 
@@ -449,7 +370,8 @@ CudaModel::create(const ModelWeights &weights,
       {&m.scanChunked.chunkState, m.descs->scanChunked.name + "_chunk_state"},
       {&m.scanChunked.combine, m.descs->scanChunked.name + "_combine"},
       {&m.scanChunked.chunkScan, m.descs->scanChunked.name + "_chunk_scan"},
-      {&m.greedy, m.descs->greedy.name}};
+      {&m.greedy, m.descs->greedy.name},
+      {&m.sample, m.descs->sample.name}};
   if (c.useBias)
     functions.push_back({&m.bias, m.descs->bias.name});
   const size_t buckets = m.descs->gemvIn.size();
@@ -546,7 +468,12 @@ CudaModel::create(const ModelWeights &weights,
       {&m.delta, tokens * e * f, "dt_proj output"},
       {&m.y, tokens * e * actSize, "scan output"},
       {&m.logits, tokens * c.vocabSize * f, "logits"},
-      {&m.picks, options.maxBatch * sizeof(GreedySummary), "greedy picks"},
+      {&m.picks, options.maxBatch * sizeof(GreedySummary), "token picks"},
+      {&m.sampleParams, options.maxBatch * 4 * sizeof(float),
+       "sampling parameters"},
+      {&m.uniforms, options.maxBatch * sizeof(double), "sampling uniforms"},
+      {&m.seen, static_cast<size_t>(options.maxBatch * c.vocabSize),
+       "tokens seen"},
       {&m.xProjPartial,
        static_cast<size_t>(cuda::convStepLinearBlocks(m.descs->convLinear, e) *
                            m.descs->convLinear.batch) *
@@ -592,6 +519,11 @@ CudaModel::create(const ModelWeights &weights,
   if (!stepPicks.ok())
     return stepPicks.status();
   m.stepPicks = std::move(stepPicks).value();
+  Expected<cuda::HostBuffer> stepUniforms = dev.allocHost(
+      2 * options.maxBatch * sizeof(double), "decode sampling uniforms");
+  if (!stepUniforms.ok())
+    return stepUniforms.status();
+  m.stepUniforms = std::move(stepUniforms).value();
   for (std::unique_ptr<cuda::Event> &e : m.done) {
     Expected<std::unique_ptr<cuda::Event>> event = dev.newEvent();
     if (!event.ok())
@@ -843,97 +775,25 @@ Status CudaModel::enqueueDecodeStep(int64_t batch, CudaState &state,
     return m.device->downloadAsync(m.stepLogits.ptr(), m.logits.ptr(),
                                    batch * vocab * sizeof(float));
   // The picks are also the next step's ids, left where the step reads them.
-  MAMBA_RETURN_IF_ERROR(cuda::launchGreedyPick(
-      *m.device, m.greedy, m.descs->greedy, m.logits.as<float>(), vocab,
-      static_cast<int>(vocab), static_cast<int>(batch), m.picks.as<void>(),
-      m.ids.as<int>()));
+  if (io.sampled) {
+    MAMBA_RETURN_IF_ERROR(m.device->upload(m.uniforms.ptr(),
+                                           m.stepUniforms.as<double>() +
+                                               io.slot * options_.maxBatch,
+                                           batch * sizeof(double)));
+    MAMBA_RETURN_IF_ERROR(cuda::launchSamplePick(
+        *m.device, m.sample, m.descs->sample, m.logits.as<float>(), vocab,
+        static_cast<int>(vocab), static_cast<int>(batch),
+        m.sampleParams.as<void>(), m.uniforms.as<double>(),
+        m.seen.as<unsigned char>(), m.picks.as<void>(), m.ids.as<int>()));
+  } else {
+    MAMBA_RETURN_IF_ERROR(cuda::launchGreedyPick(
+        *m.device, m.greedy, m.descs->greedy, m.logits.as<float>(), vocab,
+        static_cast<int>(vocab), static_cast<int>(batch), m.picks.as<void>(),
+        m.ids.as<int>()));
+  }
   return m.device->downloadAsync(m.stepPicks.as<GreedySummary>() +
                                      io.slot * options_.maxBatch,
                                  m.picks.ptr(), batch * sizeof(GreedySummary));
-}
-
-Status CudaModel::decodeGreedy(const int32_t *tokens, CudaState &state,
-                               int32_t *picks) {
-  MAMBA_RETURN_IF_ERROR(startGreedyDecode(tokens, state));
-  return nextGreedyPicks(state, false, picks);
-}
-
-Status CudaModel::startGreedyDecode(const int32_t *tokens, CudaState &state) {
-  MAMBA_RETURN_IF_ERROR(finishPipeline());
-  if (state.model_ != this || state.batch() <= 0)
-    return Status::error("state was not made for this model");
-  const int64_t batch = state.batch();
-  if (Status s = checkForwardInputs(tokens, batch, 1, config_.vocabSize,
-                                    LogitsMode::None, nullptr);
-      !s.ok())
-    return s;
-  Impl &m = *impl_;
-  std::copy(tokens, tokens + batch, m.stepIds.as<int32_t>());
-  MAMBA_RETURN_IF_ERROR(launchStep(state, StepIo{true, true, 0}));
-  MAMBA_RETURN_IF_ERROR(m.done[0]->record());
-  m.pipeline = Impl::Pipeline{&state, 0};
-  return Status::success();
-}
-
-namespace {
-Status noPipeline() {
-  return Status::error(
-      "no greedy decode of this state is in flight: call "
-      "startGreedyDecode first (any other call on the model ends one)");
-}
-} // namespace
-
-Status CudaModel::nextGreedyPicks(CudaState &state, bool another,
-                                  int32_t *picks) {
-  Impl &m = *impl_;
-  if (!m.pipelineOf(state))
-    return noPipeline();
-  if (!picks)
-    return Status::error("greedy picks output is null");
-  const int slot = m.pipeline->slot;
-  if (another) {
-    const StepIo io{false, true, 1 - slot};
-    Status s = launchStep(state, io);
-    if (s.ok())
-      s = m.done[io.slot]->record();
-    if (!s.ok()) {
-      (void)finishPipeline();
-      return s;
-    }
-    m.pipeline->slot = io.slot;
-  } else {
-    m.pipeline.reset();
-  }
-  if (Status s = m.done[slot]->synchronize(); !s.ok()) {
-    (void)finishPipeline();
-    return s;
-  }
-  const GreedySummary *summary =
-      m.stepPicks.as<GreedySummary>() + slot * options_.maxBatch;
-  for (int64_t b = 0; b < state.batch(); ++b) {
-    Expected<TokenId> token =
-        greedyToken(summary[b], static_cast<size_t>(config_.vocabSize));
-    if (!token.ok()) {
-      (void)finishPipeline();
-      return token.status();
-    }
-    picks[b] = token.value();
-  }
-  return Status::success();
-}
-
-Status CudaModel::endGreedyDecode(CudaState &state) {
-  if (!impl_->pipelineOf(state))
-    return noPipeline();
-  return finishPipeline();
-}
-
-Status CudaModel::finishPipeline() {
-  Impl &m = *impl_;
-  if (!m.pipeline)
-    return Status::success();
-  m.pipeline.reset();
-  return m.device->synchronize();
 }
 
 Status CudaModel::enqueueFusedDecode(int64_t batch, CudaState &state) {

@@ -284,6 +284,17 @@ Status launchGreedyPick(Device &dev, CUfunction f,
                     desc.name.c_str());
 }
 
+Status launchSamplePick(Device &dev, CUfunction f,
+                        const cg::SamplePickDesc &desc, const float *logits,
+                        long long ld, int vocab, int rows, const void *params,
+                        const double *uniforms, unsigned char *seen,
+                        void *summary, int *nextIds) {
+  auto args =
+      kernelArgs(logits, ld, vocab, params, uniforms, seen, summary, nextIds);
+  return dev.launch(f, rows, 1, 1, desc.schedule.threadsPerBlock, args.data(),
+                    desc.name.c_str());
+}
+
 Status launchBiasAdd(Device &dev, CUfunction f, const cg::BiasAddDesc &desc,
                      void *y, long long ldy, const void *bias, int rows,
                      int cols) {

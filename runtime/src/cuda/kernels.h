@@ -166,6 +166,14 @@ Status launchGreedyPick(Device &dev, CUfunction f,
                         const cg::GreedyPickDesc &desc, const float *logits,
                         long long ld, int vocab, int rows, void *summary,
                         int *nextIds);
+/// The sampled pick: `params` 4 floats per row (SamplePickDesc's layout),
+/// `uniforms` one double per row, `seen` `vocab` bytes per row; outputs as
+/// launchGreedyPick's.
+Status launchSamplePick(Device &dev, CUfunction f,
+                        const cg::SamplePickDesc &desc, const float *logits,
+                        long long ld, int vocab, int rows, const void *params,
+                        const double *uniforms, unsigned char *seen,
+                        void *summary, int *nextIds);
 Status launchBiasAdd(Device &dev, CUfunction f, const cg::BiasAddDesc &desc,
                      void *y, long long ldy, const void *bias, int rows,
                      int cols);

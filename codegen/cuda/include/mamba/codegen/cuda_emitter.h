@@ -154,6 +154,15 @@ struct GreedyPickDesc {
   Schedule schedule{1024, 4};
 };
 
+/// The sampled pick of a decode step (F32 logits): repetition penalty,
+/// temperature and min-p as the host sampler applies them, the pick drawn
+/// with a uniform the host passes. One block per row.
+struct SamplePickDesc {
+  std::string name = "sample_pick";
+  /// threadsPerBlock (itemsPerThread is not used).
+  Schedule schedule{1024, 1};
+};
+
 /// ssm.linear for a few rows of activations (decode): y[b, row] = W[row] .
 /// x[b] (+ bias), W row-major [rows, k], F32 accumulation and output. Each
 /// warp owns itemsPerThread rows and reads them with 16-byte loads; all
@@ -292,6 +301,9 @@ Emitted emitEmbedding(const EmbeddingDesc &desc);
 Emitted emitBiasAdd(const BiasAddDesc &desc);
 /// `name`(logits, ld, vocab, summary, next_ids): grid = rows.
 Emitted emitGreedyPick(const GreedyPickDesc &desc);
+/// `name`(logits, ld, vocab, params, uniforms, seen, summary, next_ids):
+/// grid = rows.
+Emitted emitSamplePick(const SamplePickDesc &desc);
 /// Batch-1..B GEMV `name`: grid ceil(rows / (threads / 32 * itemsPerThread)).
 Emitted emitGemv(const GemvDesc &desc);
 /// Conv step + split-K linear `name`: grid ceil(dim / kSlice).
