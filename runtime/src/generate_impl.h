@@ -21,8 +21,7 @@ inline double secondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 /// Whether `Model` picks tokens on its device (CudaModel): then a decode
-/// whose samplers it supports pipelines its steps (startSampledDecode /
-/// nextSampledPicks).
+/// pipelines its steps (startSampledDecode / nextSampledPicks).
 template <class Model, class = void> struct PicksOnDevice : std::false_type {};
 template <class Model>
 struct PicksOnDevice<Model, std::void_t<decltype(&Model::startSampledDecode)>>
@@ -134,21 +133,15 @@ generate(Model &model, const std::vector<TokenId> &prompt,
   // sequences sample in parallel: one sample reads the whole vocabulary row
   // (tens to hundreds of microseconds), so at batch 16 sampling them one by
   // one on the host took longer than a GPU decode step. A model that picks
-  // tokens on its device does so when it supports every sequence's
-  // sampler: the first pick (from the prompt's logits) is the host's, the
-  // rest come from the device, each step enqueued before the host reads
-  // the picks of the step before it, with the uniforms the samplers draw.
-  bool onDevice = false;
+  // tokens on its device does so: the first pick (from the prompt's logits)
+  // is the host's, the rest come from the device, each step enqueued before
+  // the host reads the picks of the step before it, with the uniforms the
+  // samplers draw.
+  constexpr bool onDevice = generate_detail::PicksOnDevice<Model>::value;
   std::vector<SamplerConfig> configs;
   std::vector<double> uniforms(batch);
-  if constexpr (generate_detail::PicksOnDevice<Model>::value) {
-    onDevice =
-        std::all_of(samplers.begin(), samplers.end(), [&](const Sampler &s) {
-          return model.picksOnDevice(s.config());
-        });
-    for (const Sampler &s : samplers)
-      configs.push_back(s.config());
-  }
+  for (const Sampler &s : samplers)
+    configs.push_back(s.config());
   std::vector<TokenId> next(batch);
   std::vector<uint8_t> done(batch, 0);
   std::vector<Status> sampled(batch);
@@ -170,7 +163,7 @@ generate(Model &model, const std::vector<TokenId> &prompt,
             sampled[b] = token.status();
         }
       });
-    } else if constexpr (generate_detail::PicksOnDevice<Model>::value) {
+    } else if constexpr (onDevice) {
       const double *u =
           last ? nullptr : generate_detail::drawUniforms(samplers, uniforms);
       if (Status s = model.nextSampledPicks(state, u, next.data()); !s.ok())
@@ -193,21 +186,19 @@ generate(Model &model, const std::vector<TokenId> &prompt,
     }
     // The last step needs no forward pass: its logits would go unused.
     if (!anyLive || last) {
-      if constexpr (generate_detail::PicksOnDevice<Model>::value)
-        if (onDevice && step > 0 && !last)
+      if constexpr (onDevice)
+        if (step > 0 && !last)
           MAMBA_RETURN_IF_ERROR(model.endGreedyDecode(state)); // in flight
       break;
     }
-    if constexpr (generate_detail::PicksOnDevice<Model>::value) {
-      if (onDevice) {
-        if (step == 0) {
-          MAMBA_RETURN_IF_ERROR(model.startSampledDecode(
-              next.data(), state, configs.data(), history.data(),
-              generate_detail::drawUniforms(samplers, uniforms)));
-          ++stats.decodeSteps;
-        }
-        continue;
+    if constexpr (onDevice) {
+      if (step == 0) {
+        MAMBA_RETURN_IF_ERROR(model.startSampledDecode(
+            next.data(), state, configs.data(), history.data(),
+            generate_detail::drawUniforms(samplers, uniforms)));
+        ++stats.decodeSteps;
       }
+      continue;
     }
     if (Status s = model.decode(next.data(), state, logits.data()); !s.ok())
       return s;

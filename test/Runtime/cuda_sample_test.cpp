@@ -8,7 +8,9 @@
 #include "mamba/sampler.h"
 #include "mamba/weights.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 namespace mamba {
 namespace {
@@ -21,40 +23,81 @@ Sampler makeSampler(const SamplerConfig &c) {
   return std::move(s).value();
 }
 
-/// Where `pick` lies in the distribution the kernel draws from, computed in
-/// double: the weights before it and up to it, over their sum. A right pick
-/// has u within [before, upto) up to rounding.
+/// The weights the kernel draws from, computed in double: after the
+/// penalty and temperature, those top-k, top-p and min-p drop set to 0.
+std::vector<double> keptWeights(const std::vector<float> &row,
+                                const SamplerConfig &c,
+                                const std::vector<uint8_t> &seen) {
+  const size_t n = row.size();
+  std::vector<double> l(n), w(n);
+  double top = -INFINITY;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = row[i];
+    const double p = c.repetitionPenalty;
+    l[i] = seen[i] ? (x > 0 ? x / p : x * p) : x;
+    top = std::max(top, l[i]);
+  }
+  std::vector<size_t> order;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = (l[i] - top) / c.temperature;
+    w[i] = x > -87 ? std::exp(x) : 0.0;
+    if (l[i] != -INFINITY)
+      order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return l[a] > l[b]; });
+  size_t kept = order.size();
+  if (c.topK > 0 && static_cast<size_t>(c.topK) < kept)
+    kept = static_cast<size_t>(c.topK);
+  if (c.topP < 1.0f) {
+    double mass = 0, cumulative = 0;
+    for (size_t j = 0; j < kept; ++j)
+      mass += w[order[j]];
+    for (size_t j = 0; j < kept; ++j) {
+      cumulative += w[order[j]];
+      if (cumulative >= c.topP * mass) {
+        kept = j + 1;
+        break;
+      }
+    }
+  }
+  std::vector<double> out(n, 0.0);
+  for (size_t j = 0; j < kept; ++j)
+    if (w[order[j]] >= c.minP)
+      out[order[j]] = w[order[j]];
+  return out;
+}
+
+/// Where `pick` lies among the kept weights in id order, as fractions of
+/// their sum: a right pick has its uniform in [before, upto) up to rounding.
 struct Interval {
   double before = 0, upto = 0;
 };
-Interval intervalOf(const std::vector<float> &row, const SamplerConfig &c,
-                    const std::vector<uint8_t> &seen, int32_t pick) {
-  std::vector<double> l(row.size());
-  double top = -INFINITY;
-  for (size_t i = 0; i < row.size(); ++i) {
-    const double x = row[i];
-    l[i] = seen[i] ? (x > 0 ? x / c.repetitionPenalty : x * c.repetitionPenalty)
-                   : x;
-    top = std::max(top, l[i]);
-  }
+Interval intervalOf(const std::vector<double> &w, int32_t pick) {
   double sum = 0, before = 0, upto = 0;
-  for (size_t i = 0; i < row.size(); ++i) {
-    double w = std::exp((l[i] - top) / c.temperature);
-    if (w < c.minP || l[i] == -INFINITY)
-      w = 0;
+  for (size_t i = 0; i < w.size(); ++i) {
     if (static_cast<int32_t>(i) == pick) {
       before = sum;
-      upto = sum + w;
+      upto = sum + w[i];
     }
-    sum += w;
+    sum += w[i];
   }
   return {before / sum, upto / sum};
+}
+
+/// The 8 floats of sample_pick's parameters for `c`.
+void appendParams(std::vector<float> &params, const SamplerConfig &c) {
+  const bool greedy = c.temperature == 0.0f || c.topK == 1;
+  float topK = 0;
+  std::memcpy(&topK, &c.topK, sizeof(float));
+  params.insert(params.end(), {greedy ? 0.0f : c.temperature, c.minP,
+                               c.repetitionPenalty, c.topP, topK, 0, 0, 0});
 }
 
 /// Rows and samplers to draw from: a real vocabulary's flat row, a peaked
 /// one, and a short row with masked tokens; temperature alone, with min-p,
 /// with a penalty (also on the top token), greedy with a penalty, top-k 1,
-/// a temperature whose inverse overflows.
+/// a temperature whose inverse overflows, top-k, top-p, both with min-p.
 TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
   std::unique_ptr<cuda::Device> dev;
   MAMBA_OPEN_DEVICE_OR_SKIP(dev);
@@ -82,6 +125,15 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
   // 1 / T overflows: no weight is left, and the host takes the argmax.
   configs.push_back({});
   configs[5].temperature = 1e-40f;
+  configs.resize(9);
+  configs[6].temperature = 0.9f;
+  configs[6].topK = 40;
+  configs[7].temperature = 1.0f;
+  configs[7].topP = 0.9f;
+  configs[8].temperature = 0.8f;
+  configs[8].topK = 2000;
+  configs[8].topP = 0.5f;
+  configs[8].minP = 0.01f;
   const int draws = 64;
   int mismatches = 0;
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -109,8 +161,7 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
       Sampler drawer = makeSampler(c), host = makeSampler(c);
       for (int d = 0; d < draws; ++d) {
         std::copy(row.begin(), row.end(), flat.begin() + d * ld);
-        params.insert(params.end(), {greedy ? 0.0f : c.temperature, c.minP,
-                                     c.repetitionPenalty, 0.0f});
+        appendParams(params, c);
         uniforms.push_back(greedy ? 0.0 : drawer.drawUniform());
         seenFlat.insert(seenFlat.end(), seen.begin(), seen.end());
         auto t = host.sample(row.data(), vocab, history);
@@ -134,6 +185,7 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
       const auto got = test::fromDevice<GreedySummary>(*dev, summary);
       const auto next = test::fromDevice<int32_t>(*dev, ids);
       const auto marked = test::fromDevice<uint8_t>(*dev, s);
+      const std::vector<double> weights = keptWeights(row, c, seen);
       for (int d = 0; d < draws; ++d) {
         const std::string what = "row " + std::to_string(r) + ", config " +
                                  std::to_string(k) + ", draw " +
@@ -147,14 +199,14 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
           continue;
         }
         // The pick's interval holds the uniform (up to float weights).
-        const Interval in = intervalOf(row, c, seen, *pick);
+        const Interval in = intervalOf(weights, *pick);
         EXPECT_GT(in.upto, in.before) << what;
         EXPECT_LE(in.before, uniforms[d] + 1e-5) << what;
         EXPECT_GE(in.upto, uniforms[d] - 1e-5) << what;
         if (*pick != want[d]) {
           // Only a uniform within rounding of the two tokens' boundary.
           ++mismatches;
-          const Interval h = intervalOf(row, c, seen, want[d]);
+          const Interval h = intervalOf(weights, want[d]);
           EXPECT_LT(std::min(std::abs(uniforms[d] - h.before),
                              std::abs(uniforms[d] - h.upto)),
                     1e-5)
@@ -184,7 +236,7 @@ TEST(CudaSample, UnusableRowsGiveTheHostSamplersErrors) {
   std::vector<float> flat, params;
   for (const auto &r : rows) {
     flat.insert(flat.end(), r.begin(), r.end());
-    params.insert(params.end(), {c.temperature, 0.0f, c.repetitionPenalty, 0});
+    appendParams(params, c);
   }
   cuda::DeviceBuffer logits = test::toDevice(*dev, flat);
   cuda::DeviceBuffer p = test::toDevice(*dev, params);
@@ -237,11 +289,11 @@ TEST(CudaSample, GenerateDrawsWhatTheHostDrawsFromTheSameLogits) {
     configs[3].temperature = 0.0f;
     configs[3].repetitionPenalty = 1.4f;
     configs[4].temperature = 1.0f;
-    configs[4].topP = 0.9f; // sampled on the host
+    configs[4].topP = 0.9f;
+    configs[4].topK = 20;
     for (size_t k = 0; k < configs.size(); ++k) {
       SamplerConfig c = configs[k];
       c.seed = 40 + k;
-      EXPECT_EQ(model->picksOnDevice(c), k != 4) << k;
       GenerateOptions g;
       g.sampling = c;
       g.batch = batch;
@@ -313,10 +365,6 @@ TEST(CudaSample, MisuseIsAnError) {
   const double bad[2] = {0.5, 1.0};
   expectError(model->startSampledDecode(tokens, *state, c.data(), nullptr, bad),
               "the uniform of sequence 1 is 1.000000, outside [0, 1)");
-  c[1].topP = 0.5f;
-  expectError(model->startSampledDecode(tokens, *state, c.data(), nullptr, u),
-              "sequence 1 uses top-k or top-p");
-  c[1].topP = 1.0f;
   c[1].temperature = -1.0f;
   expectError(model->startSampledDecode(tokens, *state, c.data(), nullptr, u),
               "sequence 1: sampler: temperature must be >= 0");

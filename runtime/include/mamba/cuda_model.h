@@ -160,21 +160,16 @@ public:
   Status nextGreedyPicks(CudaState &state, bool another, int32_t *picks);
   Status endGreedyDecode(CudaState &state);
 
-  /// Whether a sequence sampled with `config` can pick its tokens on the
-  /// device (startSampledDecode): greedy, temperature, min-p and the
-  /// repetition penalty can; top-k (other than 1 or the whole vocabulary)
-  /// and top-p sample on the host from the step's logits.
-  bool picksOnDevice(const SamplerConfig &config) const;
   /// The greedy pipeline above for sequences sampled as `configs` says
-  /// ([batch], each picksOnDevice). A sampled pick draws as the host's
-  /// Sampler does: the weights exp((logit - max) / temperature) after the
-  /// penalty, those under min_p times the top one dropped, the first token
-  /// in id order whose running weight passes u times their sum, with u the
-  /// uniform the sequence's Sampler would draw for that pick, passed in
-  /// `uniforms` ([batch] in [0, 1); greedy sequences ignore theirs). The
-  /// weights are summed as 40-bit fixed-point integers, so a pick depends
-  /// only on the logits and u; it differs from the host's only where u
-  /// falls within rounding of a boundary between two tokens, or on a token
+  /// ([batch]): each pick is the host Sampler's on the step's logits (the
+  /// penalty, temperature, top-k, top-p, min-p), drawn as it draws: the
+  /// first token in id order whose running weight passes u times the kept
+  /// weight, with u the uniform the sequence's Sampler would draw for that
+  /// pick (Sampler::drawUniform), passed in `uniforms` ([batch] in [0, 1);
+  /// greedy sequences ignore theirs). The weights are summed as 40-bit
+  /// fixed-point integers, so a pick depends only on the logits and u; it
+  /// differs from the host's only where u, or the top-p or min-p cut, falls
+  /// within float rounding of a boundary between two tokens, or on a token
   /// whose weight is under 2^-40. `histories` ([batch]: the tokens seen so
   /// far) seed the penalty; null if no config has one. nextSampledPicks
   /// with `uniforms` enqueues the next step first (nextGreedyPicks with

@@ -58,7 +58,7 @@ struct CudaModel::Impl {
   /// the same slot of stepUniforms (maxBatch doubles each).
   cuda::HostBuffer stepIds, stepLogits, stepPicks, stepUniforms;
   /// The picks' output on the device: a GreedySummary per sequence; the
-  /// sampled pick's inputs: per sequence 4 floats of parameters, a uniform,
+  /// sampled pick's inputs: per sequence 8 floats of parameters, a uniform,
   /// and a byte per token, set for the tokens seen (the penalty's).
   cuda::DeviceBuffer picks, sampleParams, uniforms, seen;
   /// Per batch size and kind of step (StepIo::graphIndex): whether a step

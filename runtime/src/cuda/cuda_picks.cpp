@@ -8,6 +8,7 @@
 #include "mamba/sampler.h"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 
 namespace mamba {
@@ -49,11 +50,6 @@ Status noPipeline() {
 }
 } // namespace
 
-bool CudaModel::picksOnDevice(const SamplerConfig &c) const {
-  return c.topP == 1.0f &&
-         (c.topK == 0 || c.topK == 1 || c.topK >= config_.vocabSize);
-}
-
 Status CudaModel::startSampledDecode(const int32_t *tokens, CudaState &state,
                                      const SamplerConfig *configs,
                                      const std::vector<TokenId> *histories,
@@ -65,19 +61,19 @@ Status CudaModel::startSampledDecode(const int32_t *tokens, CudaState &state,
     return Status::error("sampled decode: the sampler configs are null");
   const int64_t batch = state.batch(), vocab = config_.vocabSize;
   bool sampled = false, penalized = false;
-  std::vector<float> params(4 * batch);
+  std::vector<float> params(8 * batch, 0.0f);
   for (int64_t b = 0; b < batch; ++b) {
     const SamplerConfig &c = configs[b];
     const std::string which = "sampled decode: sequence " + std::to_string(b);
     if (Status s = validate(c); !s.ok())
       return Status::error(which + ": " + s.message());
-    if (!picksOnDevice(c))
-      return Status::error(which + " uses top-k or top-p, which sample on "
-                                   "the host (picksOnDevice is false)");
     const bool greedy = c.temperature == 0.0f || c.topK == 1;
-    params[4 * b] = greedy ? 0.0f : c.temperature;
-    params[4 * b + 1] = c.minP;
-    params[4 * b + 2] = c.repetitionPenalty;
+    float *row = params.data() + 8 * b;
+    row[0] = greedy ? 0.0f : c.temperature;
+    row[1] = c.minP;
+    row[2] = c.repetitionPenalty;
+    row[3] = c.topP;
+    std::memcpy(&row[4], &c.topK, sizeof(float)); // an int's bits
     sampled |= !greedy || c.repetitionPenalty != 1.0f;
     penalized |= c.repetitionPenalty != 1.0f;
   }

@@ -166,7 +166,7 @@ Status launchGreedyPick(Device &dev, CUfunction f,
                         const cg::GreedyPickDesc &desc, const float *logits,
                         long long ld, int vocab, int rows, void *summary,
                         int *nextIds);
-/// The sampled pick: `params` 4 floats per row (SamplePickDesc's layout),
+/// The sampled pick: `params` 8 floats per row (sample_pick's layout),
 /// `uniforms` one double per row, `seen` `vocab` bytes per row; outputs as
 /// launchGreedyPick's.
 Status launchSamplePick(Device &dev, CUfunction f,

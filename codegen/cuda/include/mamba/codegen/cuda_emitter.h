@@ -155,8 +155,8 @@ struct GreedyPickDesc {
 };
 
 /// The sampled pick of a decode step (F32 logits): repetition penalty,
-/// temperature and min-p as the host sampler applies them, the pick drawn
-/// with a uniform the host passes. One block per row.
+/// temperature, top-k, top-p and min-p as the host sampler applies them,
+/// the pick drawn with a uniform the host passes. One block per row.
 struct SamplePickDesc {
   std::string name = "sample_pick";
   /// threadsPerBlock (itemsPerThread is not used).

@@ -1,0 +1,17 @@
+// What the greedy and the sampled pick kernels share.
+#ifndef MAMBA_CODEGEN_CUDA_TOKEN_PICK_H
+#define MAMBA_CODEGEN_CUDA_TOKEN_PICK_H
+
+#include "emit_util.h"
+
+#include <string>
+
+namespace mamba::codegen::cuda::detail {
+
+/// The row argmax's device functions `name`_better and `name`_warp_reduce:
+/// likelier first, ties to the lower index, NaN and +inf set aside as bad.
+std::string argmaxHelpers(const std::string &name);
+
+} // namespace mamba::codegen::cuda::detail
+
+#endif // MAMBA_CODEGEN_CUDA_TOKEN_PICK_H
