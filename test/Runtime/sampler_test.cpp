@@ -441,4 +441,60 @@ TEST(Sampler, OnlyGreedyConfigsWithoutPenaltyPickGreedily) {
   EXPECT_TRUE(makeSampler(c).picksGreedily());
 }
 
+TEST(Sampler, DrawUniformIsTheNumberTheNextSampleWouldDraw) {
+  // A device that samples as a Sampler does takes its uniforms from
+  // drawUniform(): it must be the number sample() draws, and advance the
+  // stream as sample() does.
+  std::vector<float> row(1000);
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-3.0f, 3.0f);
+  for (float &x : row)
+    x = u(rng);
+  SamplerConfig c;
+  c.temperature = 0.9f;
+  c.seed = 5;
+  Sampler drawer = makeSampler(c), host = makeSampler(c);
+  // The host's weights in double, for the interval each pick covers.
+  const double top = *std::max_element(row.begin(), row.end());
+  std::vector<double> w;
+  double total = 0;
+  for (float x : row) {
+    w.push_back(std::exp((x - top) / c.temperature));
+    total += w.back();
+  }
+  for (int draw = 0; draw < 200; ++draw) {
+    const double uniform = drawer.drawUniform();
+    ASSERT_GE(uniform, 0.0);
+    ASSERT_LT(uniform, 1.0);
+    auto pick = host.sample(row.data(), row.size());
+    ASSERT_TRUE(pick.ok());
+    double before = 0;
+    for (TokenId i = 0; i < *pick; ++i)
+      before += w[i];
+    EXPECT_LE(before / total, uniform + 1e-6) << "draw " << draw;
+    EXPECT_GE((before + w[*pick]) / total, uniform - 1e-6) << "draw " << draw;
+  }
+}
+
+TEST(Sampler, OnlyNonGreedyConfigsDrawUniforms) {
+  SamplerConfig c;
+  EXPECT_TRUE(makeSampler(c).drawsUniforms());
+  c.repetitionPenalty = 1.3f;
+  EXPECT_TRUE(makeSampler(c).drawsUniforms());
+  c.temperature = 0.0f;
+  EXPECT_FALSE(makeSampler(c).drawsUniforms());
+  c = SamplerConfig();
+  c.topK = 1;
+  EXPECT_FALSE(makeSampler(c).drawsUniforms());
+  // A greedy sample() draws nothing: the stream is where it was.
+  c.temperature = 0.0f;
+  Sampler greedy = makeSampler(c);
+  const float row[3] = {0.1f, 0.3f, 0.2f};
+  ASSERT_TRUE(greedy.sample(row, 3).ok());
+  SamplerConfig fresh;
+  fresh.seed = c.seed;
+  Sampler a = makeSampler(fresh);
+  EXPECT_EQ(a.drawUniform(), greedy.drawUniform());
+}
+
 } // namespace
