@@ -89,7 +89,7 @@ public:
   CudaState();
   CudaState(CudaState &&) noexcept;
   CudaState &operator=(CudaState &&) noexcept;
-  /// Waits for a greedy decode pipeline of this state still in flight.
+  /// Waits for a decode pipeline of this state still in flight.
   ~CudaState();
 
   int64_t batch() const { return batch_; }
@@ -214,7 +214,7 @@ private:
   Status launchStep(CudaState &state, StepIo io);
   /// The decode step's work on the stream; what the graph captures.
   Status enqueueDecodeStep(int64_t batch, CudaState &state, StepIo io);
-  /// Waits for a greedy pipeline in flight and ends it (no-op without one).
+  /// Waits for a pipeline in flight and ends it (no-op without one).
   Status finishPipeline();
   /// Starts a pipeline whose first step is `tokens`' (sampled or greedy).
   Status startPicks(const int32_t *tokens, CudaState &state, bool sampled);

@@ -69,8 +69,8 @@ struct CudaModel::Impl {
     std::unique_ptr<cuda::Graph> graph;
   };
   std::vector<std::array<DecodeGraph, kStepKinds>> graphs;
-  /// A greedy decode pipeline: the state it decodes and the slot of the
-  /// step in flight, whose end `done[slot]` marks.
+  /// A decode pipeline: the state it decodes, the slot of the step in
+  /// flight (whose end `done[slot]` marks), and whether it samples.
   struct Pipeline {
     CudaState *state = nullptr;
     int slot = 0;
