@@ -191,10 +191,8 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
 } // namespace
 
 Emitted emitSamplePick(const SamplePickDesc &d) {
-  if (!detail::isIdentifier(d.name))
-    return {"",
-            "sample_pick: kernel name '" + d.name + "' is not an identifier"};
-  if (std::string e = detail::checkSchedule(d.name, d.schedule); !e.empty())
+  if (std::string e = detail::checkPick("sample_pick", d.name, d.schedule);
+      !e.empty())
     return {"", e};
   const detail::Vars v = {
       {"NAME", d.name},

@@ -35,13 +35,19 @@ __device__ __forceinline__ void $NAME_warp_reduce(float &best, int &best_i,
       {{"NAME", name}});
 }
 
+std::string checkPick(const char *kind, const std::string &name,
+                      const Schedule &schedule) {
+  if (!isIdentifier(name))
+    return std::string(kind) + ": kernel name '" + name +
+           "' is not an identifier";
+  return checkSchedule(name, schedule);
+}
+
 } // namespace detail
 
 Emitted emitGreedyPick(const GreedyPickDesc &d) {
-  if (!detail::isIdentifier(d.name))
-    return {"",
-            "greedy_pick: kernel name '" + d.name + "' is not an identifier"};
-  if (std::string e = detail::checkSchedule(d.name, d.schedule); !e.empty())
+  if (std::string e = detail::checkPick("greedy_pick", d.name, d.schedule);
+      !e.empty())
     return {"", e};
   const detail::Vars v = {
       {"NAME", d.name},

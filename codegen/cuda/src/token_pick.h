@@ -11,6 +11,10 @@ namespace mamba::codegen::cuda::detail {
 /// The row argmax's device functions `name`_better and `name`_warp_reduce:
 /// likelier first, ties to the lower index, NaN and +inf set aside as bad.
 std::string argmaxHelpers(const std::string &name);
+/// Empty if a pick kernel of `kind` can be emitted with `name` and
+/// `schedule`; else why.
+std::string checkPick(const char *kind, const std::string &name,
+                      const Schedule &schedule);
 
 } // namespace mamba::codegen::cuda::detail
 
