@@ -138,10 +138,7 @@ generate(Model &model, const std::vector<TokenId> &prompt,
   // the host reads the picks of the step before it, with the uniforms the
   // samplers draw.
   constexpr bool onDevice = generate_detail::PicksOnDevice<Model>::value;
-  std::vector<SamplerConfig> configs;
-  std::vector<double> uniforms(batch);
-  for (const Sampler &s : samplers)
-    configs.push_back(s.config());
+  std::vector<double> uniforms(onDevice ? batch : 0);
   std::vector<TokenId> next(batch);
   std::vector<uint8_t> done(batch, 0);
   std::vector<Status> sampled(batch);
@@ -193,6 +190,9 @@ generate(Model &model, const std::vector<TokenId> &prompt,
     }
     if constexpr (onDevice) {
       if (step == 0) {
+        std::vector<SamplerConfig> configs;
+        for (const Sampler &s : samplers)
+          configs.push_back(s.config());
         MAMBA_RETURN_IF_ERROR(model.startSampledDecode(
             next.data(), state, configs.data(), history.data(),
             generate_detail::drawUniforms(samplers, uniforms)));

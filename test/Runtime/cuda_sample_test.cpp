@@ -87,7 +87,7 @@ Interval intervalOf(const std::vector<double> &w, int32_t pick) {
 
 /// The 8 floats of sample_pick's parameters for `c`.
 void appendParams(std::vector<float> &params, const SamplerConfig &c) {
-  const bool greedy = c.temperature == 0.0f || c.topK == 1;
+  const bool greedy = isGreedy(c);
   float topK = 0;
   std::memcpy(&topK, &c.topK, sizeof(float));
   params.insert(params.end(), {greedy ? 0.0f : c.temperature, c.minP,
@@ -148,7 +148,7 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
     for (size_t k = 0; k < configs.size(); ++k) {
       SamplerConfig c = configs[k];
       c.seed = 100 + k;
-      const bool greedy = c.temperature == 0.0f || c.topK == 1;
+      const bool greedy = isGreedy(c);
       const std::vector<uint8_t> noSeen(vocab, 0);
       const std::vector<uint8_t> &seen =
           c.repetitionPenalty != 1.0f ? seenRow : noSeen;

@@ -38,6 +38,12 @@ struct SamplerConfig {
 /// Checks the parameters; the message names the offending one.
 Status validate(const SamplerConfig &config);
 
+/// Whether `config` takes the most likely token (after the penalty): a
+/// temperature of 0 or top-k 1.
+inline bool isGreedy(const SamplerConfig &config) {
+  return config.temperature == 0.0f || config.topK == 1;
+}
+
 /// The index of the largest of `n` values (n > 0); ties go to the lowest
 /// index and NaN never wins unless all are NaN.
 TokenId argmax(const float *values, size_t n);
@@ -91,9 +97,7 @@ private:
   explicit Sampler(const SamplerConfig &config)
       : config_(config), rng_(config.seed) {}
   /// Whether sample() takes the most likely token (after the penalty).
-  bool greedy() const {
-    return config_.temperature == 0.0f || config_.topK == 1;
-  }
+  bool greedy() const { return isGreedy(config_); }
   struct Candidate {
     float logit;
     TokenId id;

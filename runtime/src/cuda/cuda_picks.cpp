@@ -67,7 +67,7 @@ Status CudaModel::startSampledDecode(const int32_t *tokens, CudaState &state,
     const std::string which = "sampled decode: sequence " + std::to_string(b);
     if (Status s = validate(c); !s.ok())
       return Status::error(which + ": " + s.message());
-    const bool greedy = c.temperature == 0.0f || c.topK == 1;
+    const bool greedy = isGreedy(c);
     float *row = params.data() + 8 * b;
     row[0] = greedy ? 0.0f : c.temperature;
     row[1] = c.minP;
