@@ -94,16 +94,54 @@ void appendParams(std::vector<float> &params, const SamplerConfig &c) {
                                c.repetitionPenalty, c.topP, topK, 0, 0, 0});
 }
 
+/// The sample_pick kernel compiled for the GPU; skips without one.
+class CudaSampleKernel : public ::testing::Test {
+protected:
+  void SetUp() override {
+    MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+    module = test::compileModule(*dev, {cg::emitSamplePick(desc)});
+    ASSERT_TRUE(module);
+  }
+
+  /// What the kernel returns for `rows` rows of `vocab` logits `ld` apart.
+  struct Picks {
+    std::vector<GreedySummary> summary;
+    std::vector<int32_t> next;
+    std::vector<uint8_t> seen; ///< the seen bytes after the picks
+  };
+  void run(const std::vector<float> &flat, long long ld, size_t vocab, int rows,
+           const std::vector<float> &params,
+           const std::vector<double> &uniforms,
+           const std::vector<uint8_t> &seen, Picks &out) {
+    cuda::DeviceBuffer logits = test::toDevice(*dev, flat);
+    cuda::DeviceBuffer p = test::toDevice(*dev, params);
+    cuda::DeviceBuffer u = test::toDevice(*dev, uniforms);
+    cuda::DeviceBuffer s = test::toDevice(*dev, seen);
+    cuda::DeviceBuffer summary =
+        test::toDevice(*dev, std::vector<GreedySummary>(rows));
+    cuda::DeviceBuffer ids =
+        test::toDevice(*dev, std::vector<int32_t>(rows, -1));
+    ASSERT_TRUE(cuda::launchSamplePick(
+                    *dev, test::fn(*module, desc.name), desc,
+                    logits.as<float>(), ld, static_cast<int>(vocab), rows,
+                    p.as<void>(), u.as<double>(), s.as<unsigned char>(),
+                    summary.as<void>(), ids.as<int>())
+                    .ok());
+    out.summary = test::fromDevice<GreedySummary>(*dev, summary);
+    out.next = test::fromDevice<int32_t>(*dev, ids);
+    out.seen = test::fromDevice<uint8_t>(*dev, s);
+  }
+
+  std::unique_ptr<cuda::Device> dev;
+  cg::SamplePickDesc desc;
+  std::unique_ptr<cuda::Module> module;
+};
+
 /// Rows and samplers to draw from: a real vocabulary's flat row, a peaked
 /// one, and a short row with masked tokens; temperature alone, with min-p,
 /// with a penalty (also on the top token), greedy with a penalty, top-k 1,
 /// a temperature whose inverse overflows, top-k, top-p, both with min-p.
-TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
-  std::unique_ptr<cuda::Device> dev;
-  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
-  cg::SamplePickDesc desc;
-  auto module = test::compileModule(*dev, {cg::emitSamplePick(desc)});
-  ASSERT_TRUE(module);
+TEST_F(CudaSampleKernel, DrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
   std::vector<std::vector<float>> rows;
   rows.push_back(test::randomVector(50280, -8.0f, 8.0f, 5));
   rows.push_back(test::randomVector(50280, -8.0f, 8.0f, 6));
@@ -168,23 +206,12 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
         ASSERT_TRUE(t.ok()) << t.status().message();
         want.push_back(*t);
       }
-      cuda::DeviceBuffer logits = test::toDevice(*dev, flat);
-      cuda::DeviceBuffer p = test::toDevice(*dev, params);
-      cuda::DeviceBuffer u = test::toDevice(*dev, uniforms);
-      cuda::DeviceBuffer s = test::toDevice(*dev, seenFlat);
-      cuda::DeviceBuffer summary =
-          test::toDevice(*dev, std::vector<GreedySummary>(draws));
-      cuda::DeviceBuffer ids =
-          test::toDevice(*dev, std::vector<int32_t>(draws, -1));
-      ASSERT_TRUE(cuda::launchSamplePick(
-                      *dev, test::fn(*module, desc.name), desc,
-                      logits.as<float>(), ld, static_cast<int>(vocab), draws,
-                      p.as<void>(), u.as<double>(), s.as<unsigned char>(),
-                      summary.as<void>(), ids.as<int>())
-                      .ok());
-      const auto got = test::fromDevice<GreedySummary>(*dev, summary);
-      const auto next = test::fromDevice<int32_t>(*dev, ids);
-      const auto marked = test::fromDevice<uint8_t>(*dev, s);
+      Picks out;
+      ASSERT_NO_FATAL_FAILURE(
+          run(flat, ld, vocab, draws, params, uniforms, seenFlat, out));
+      const std::vector<GreedySummary> &got = out.summary;
+      const std::vector<int32_t> &next = out.next;
+      const std::vector<uint8_t> &marked = out.seen;
       const std::vector<double> weights = keptWeights(row, c, seen);
       for (int d = 0; d < draws; ++d) {
         const std::string what = "row " + std::to_string(r) + ", config " +
@@ -218,12 +245,7 @@ TEST(CudaSample, KernelDrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
   EXPECT_LE(mismatches, 1);
 }
 
-TEST(CudaSample, UnusableRowsGiveTheHostSamplersErrors) {
-  std::unique_ptr<cuda::Device> dev;
-  MAMBA_OPEN_DEVICE_OR_SKIP(dev);
-  cg::SamplePickDesc desc;
-  auto module = test::compileModule(*dev, {cg::emitSamplePick(desc)});
-  ASSERT_TRUE(module);
+TEST_F(CudaSampleKernel, UnusableRowsGiveTheHostSamplersErrors) {
   const size_t vocab = 1000;
   std::vector<std::vector<float>> rows(3, test::randomVector(vocab, -3, 3, 9));
   rows[0][400] = NAN;
@@ -238,22 +260,12 @@ TEST(CudaSample, UnusableRowsGiveTheHostSamplersErrors) {
     flat.insert(flat.end(), r.begin(), r.end());
     appendParams(params, c);
   }
-  cuda::DeviceBuffer logits = test::toDevice(*dev, flat);
-  cuda::DeviceBuffer p = test::toDevice(*dev, params);
-  cuda::DeviceBuffer u = test::toDevice(*dev, std::vector<double>(3, 0.5));
-  cuda::DeviceBuffer s =
-      test::toDevice(*dev, std::vector<uint8_t>(3 * vocab, 1));
-  cuda::DeviceBuffer summary =
-      test::toDevice(*dev, std::vector<GreedySummary>(3));
-  cuda::DeviceBuffer ids = test::toDevice(*dev, std::vector<int32_t>(3, -1));
-  ASSERT_TRUE(cuda::launchSamplePick(*dev, test::fn(*module, desc.name), desc,
-                                     logits.as<float>(), vocab,
-                                     static_cast<int>(vocab), 3, p.as<void>(),
-                                     u.as<double>(), s.as<unsigned char>(),
-                                     summary.as<void>(), ids.as<int>())
-                  .ok());
-  const auto got = test::fromDevice<GreedySummary>(*dev, summary);
-  const auto next = test::fromDevice<int32_t>(*dev, ids);
+  Picks out;
+  ASSERT_NO_FATAL_FAILURE(run(flat, vocab, vocab, 3, params,
+                              std::vector<double>(3, 0.5),
+                              std::vector<uint8_t>(3 * vocab, 1), out));
+  const std::vector<GreedySummary> &got = out.summary;
+  const std::vector<int32_t> &next = out.next;
   Sampler host = makeSampler(c);
   for (size_t i = 0; i < rows.size(); ++i) {
     auto want = host.sample(rows[i].data(), vocab, {1, 2});
