@@ -842,17 +842,38 @@ TEST(CudaCodegen, GreedyPickCompilesAndChecksItsSchedule) {
 }
 
 TEST(CudaCodegen, SamplePickCompilesAndChecksItsSchedule) {
-  for (int threads : {32, 256, 1024}) {
-    cg::SamplePickDesc d;
-    d.schedule.threadsPerBlock = threads;
-    const cg::Emitted e = cg::emitSamplePick(d);
-    expectCompiles({e}, "sample_pick threads " + std::to_string(threads));
-    EXPECT_NE(e.source.find("one block of " + std::to_string(threads) +
-                            " threads per row"),
-              std::string::npos);
+  for (bool warpRuns : {false, true})
+    for (int threads : {32, 256, 1024}) {
+      cg::SamplePickDesc d;
+      d.warpRuns = warpRuns;
+      d.schedule.threadsPerBlock = threads;
+      const cg::Emitted e = cg::emitSamplePick(d);
+      expectCompiles({e}, std::string("sample_pick ") +
+                              (warpRuns ? "warp" : "thread") + " runs, " +
+                              std::to_string(threads) + " threads");
+      EXPECT_NE(e.source.find("one block of " + std::to_string(threads) +
+                              " threads per row"),
+                std::string::npos);
+      EXPECT_EQ(e.source.find("__reduce_add_sync") != std::string::npos,
+                warpRuns);
+    }
+  // The warp-run histograms sum a digit's lanes with redux from sm_80 on;
+  // below, they add with an atomic per token.
+  cg::SamplePickDesc warp;
+  warp.warpRuns = true;
+  for (const char *arch : {"compute_75", "compute_80"}) {
+    Expected<std::string> ptx =
+        cuda::compileCuda(cg::emitModule({cg::emitSamplePick(warp).source}),
+                          "warp_runs.cu", arch);
+    ASSERT_TRUE(ptx.ok()) << arch << ": " << ptx.status().message();
+    EXPECT_EQ(ptx->find("redux.sync") != std::string::npos,
+              std::string(arch) == "compute_80")
+        << arch;
   }
-  // Both picks in one module: each has its own copy of the shared helpers.
-  expectCompiles({cg::emitGreedyPick({}), cg::emitSamplePick({})},
+  // The picks in one module: each has its own copy of the shared helpers.
+  warp.name = "sample_pick_warp_runs";
+  expectCompiles({cg::emitGreedyPick({}), cg::emitSamplePick({}),
+                  cg::emitSamplePick(warp)},
                  "greedy and sampled picks together");
   cg::SamplePickDesc d;
   d.schedule.threadsPerBlock = 48;

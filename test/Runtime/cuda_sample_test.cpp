@@ -1,6 +1,7 @@
-// Sampled decoding on the GPU: the sample_pick kernel against the host
-// Sampler given the same uniform, generate() against a host-sampled loop on
-// the same logits, and the sampled pipeline's misuse errors.
+// Sampled decoding on the GPU: the sample_pick kernel (both variants)
+// against the host Sampler given the same uniform, generate() against a
+// host-sampled loop on the same logits, and the sampled pipeline's misuse
+// errors.
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_test_util.h"
 #include "golden_files.h"
@@ -94,11 +95,13 @@ void appendParams(std::vector<float> &params, const SamplerConfig &c) {
                                c.repetitionPenalty, c.topP, topK, 0, 0, 0});
 }
 
-/// The sample_pick kernel compiled for the GPU; skips without one.
-class CudaSampleKernel : public ::testing::Test {
+/// The sample_pick kernel compiled for the GPU, in the variant the
+/// parameter names (SamplePickDesc::warpRuns); skips without a GPU.
+class CudaSampleKernel : public ::testing::TestWithParam<bool> {
 protected:
   void SetUp() override {
     MAMBA_OPEN_DEVICE_OR_SKIP(dev);
+    desc.warpRuns = GetParam();
     module = test::compileModule(*dev, {cg::emitSamplePick(desc)});
     ASSERT_TRUE(module);
   }
@@ -141,7 +144,7 @@ protected:
 /// one, and a short row with masked tokens; temperature alone, with min-p,
 /// with a penalty (also on the top token), greedy with a penalty, top-k 1,
 /// a temperature whose inverse overflows, top-k, top-p, both with min-p.
-TEST_F(CudaSampleKernel, DrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
+TEST_P(CudaSampleKernel, DrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
   std::vector<std::vector<float>> rows;
   rows.push_back(test::randomVector(50280, -8.0f, 8.0f, 5));
   rows.push_back(test::randomVector(50280, -8.0f, 8.0f, 6));
@@ -245,7 +248,7 @@ TEST_F(CudaSampleKernel, DrawsWhatTheHostSamplerDrawsWithTheSameUniform) {
   EXPECT_LE(mismatches, 1);
 }
 
-TEST_F(CudaSampleKernel, UnusableRowsGiveTheHostSamplersErrors) {
+TEST_P(CudaSampleKernel, UnusableRowsGiveTheHostSamplersErrors) {
   const size_t vocab = 1000;
   std::vector<std::vector<float>> rows(3, test::randomVector(vocab, -3, 3, 9));
   rows[0][400] = NAN;
@@ -408,6 +411,11 @@ TEST(CudaSample, MisuseIsAnError) {
   expectError(model->endGreedyDecode(*state),
               "no decode pipeline of this state is in flight");
 }
+
+INSTANTIATE_TEST_SUITE_P(Variants, CudaSampleKernel, ::testing::Bool(),
+                         [](const ::testing::TestParamInfo<bool> &info) {
+                           return info.param ? "WarpRuns" : "ThreadRuns";
+                         });
 
 } // namespace
 } // namespace mamba

@@ -4,14 +4,14 @@
 // passes u times the kept weight, with u the uniform the host's sampler
 // draws. Every sum is of integers (weights in fixed point), so a pick
 // depends only on the logits and u, not on the order of the additions.
+#include "sample_pick.h"
 #include "token_pick.h"
 
 namespace mamba::codegen::cuda {
 namespace {
 
 /// Device functions of the sampled pick: the penalty, the order key, the
-/// fixed-point weight, a block-wide scan and the radix select that finds
-/// the boundary of top-k and top-p.
+/// fixed-point weight and a block-wide scan.
 const char *kSampleHelpers =
     R"(// The logit after the repetition penalty, as the host sampler applies it.
 __device__ __forceinline__ float $NAME_logit(const float *row,
@@ -94,7 +94,12 @@ $NAME_value(const $NAME_Row &r, float l, unsigned key, int i, bool by_weight,
   return by_weight ? $NAME_weight(l, r.top, r.inv_t) : 1ull;
 }
 
-// Narrows the boundary (bk, bid) to the fewest likeliest tokens within it
+)";
+
+/// The thread-run kernel's radix select that finds the boundary of top-k
+/// and top-p.
+const char *kThreadRunsSelect =
+    R"(// Narrows the boundary (bk, bid) to the fewest likeliest tokens within it
 // whose count (or weight) reaches `target`, which the tokens within it
 // reach. A radix select on the keys, 11 + 11 + 10 bits, with a histogram of
 // each digit over the tokens that share the digits found so far; then the
@@ -188,103 +193,11 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
 }
 )";
 
-} // namespace
-
-Emitted emitSamplePick(const SamplePickDesc &d) {
-  if (std::string e = detail::checkPick("sample_pick", d.name, d.schedule);
-      !e.empty())
-    return {"", e};
-  const detail::Vars v = {
-      {"NAME", d.name},
-      {"THREADS", std::to_string(d.schedule.threadsPerBlock)},
-      {"ARGMAX", detail::argmaxHelpers(d.name)},
-      {"SAMPLING",
-       detail::subst(
-           kSampleHelpers,
-           {{"NAME", d.name},
-            {"THREADS", std::to_string(d.schedule.threadsPerBlock)}})}};
-  return {
-      detail::subst(
-          R"(// Sampled pick over rows of F32 logits: one block of $THREADS threads per row.
-// params[row] = 8 floats: temperature (0: greedy), min_p, repetition
-// penalty, top_p, top_k (an int's bits; 0: off), 3 unused; uniforms[row]:
-// the host sampler's uniform in [0, 1) for this pick; seen[row * vocab +
-// id] != 0 for the tokens the penalty applies to (the pick is marked
-// there). summary and next_ids as the greedy pick's, the summary's first
-// int being the pick.
-$ARGMAX
-$SAMPLING
-extern "C" __global__ void __launch_bounds__($THREADS)
-$NAME(const float *__restrict__ logits, long long ld, int vocab,
-      const float4 *__restrict__ params, const double *__restrict__ uniforms,
-      unsigned char *__restrict__ seen, int4 *__restrict__ summary,
-      int *__restrict__ next_ids) {
-  __shared__ float s_best[32];
-  __shared__ int s_best_i[32], s_bad[32];
-  __shared__ unsigned long long s_sum[32], s_found[2], s_hist[2048];
-  __shared__ int s_pick;
-  const float *row = logits + blockIdx.x * ld;
-  unsigned char *row_seen = seen + blockIdx.x * (long long)vocab;
-  const float4 p = params[2 * blockIdx.x];
-  const float penalty = p.z, top_p = p.w;
-  const int top_k = __float_as_int(params[2 * blockIdx.x + 1].x);
-  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
-  const int warps = $THREADS / 32;
-
-  // The maximum after the penalty, and the first NaN or +inf before it.
-  float best = 0.0f;
-  int best_i = vocab, bad = vocab;
-  for (int i = threadIdx.x; i < vocab; i += $THREADS) {
-    const float raw = row[i];
-    if (raw != raw || raw == __int_as_float(0x7f800000)) {
-      bad = min(bad, i);
-      continue;
-    }
-    const float x = $NAME_logit(row, row_seen, penalty, i);
-    if (best_i == vocab || x > best) {
-      best = x;
-      best_i = i;
-    }
-  }
-  $NAME_warp_reduce(best, best_i, bad, vocab);
-  if (lane == 0) {
-    s_best[warp] = best;
-    s_best_i[warp] = best_i;
-    s_bad[warp] = bad;
-  }
-  __syncthreads();
-  if (warp == 0) {
-    const bool has = lane < warps;
-    best = has ? s_best[lane] : 0.0f;
-    best_i = has ? s_best_i[lane] : vocab;
-    bad = has ? s_bad[lane] : vocab;
-    $NAME_warp_reduce(best, best_i, bad, vocab);
-    if (lane == 0) {
-      s_best[0] = best;
-      s_best_i[0] = best_i;
-      s_bad[0] = bad;
-    }
-  }
-  __syncthreads();
-  const float top = s_best[0];
-  const int argmax = s_best_i[0];
-  bad = s_bad[0];
-  const bool usable =
-      bad == vocab && argmax < vocab && top != __int_as_float(0xff800000);
-  if (!usable || p.x == 0.0f) {
-    if (threadIdx.x == 0) {
-      summary[blockIdx.x] =
-          make_int4(argmax, __float_as_int(top), bad,
-                    bad < vocab ? __float_as_int(row[bad]) : 0);
-      next_ids[blockIdx.x] = usable ? argmax : 0;
-      if (usable)
-        row_seen[argmax] = 1;
-    }
-    return;
-  }
-
-  const $NAME_Row r = {row, row_seen, penalty, top, 1.0f / p.x, vocab};
-  // Where no weight is left (a temperature so small that 1 / T is inf), the
+/// The thread-run kernel after the row's maximum: top-k, top-p, min-p and
+/// the walk, each thread over a contiguous run of ids, to the pick in
+/// s_pick.
+const char *kThreadRunsTail =
+    R"(  // Where no weight is left (a temperature so small that 1 / T is inf), the
   // host's walk finds nothing and takes the argmax: so does this.
   if (threadIdx.x == 0)
     s_pick = argmax;
@@ -350,16 +263,126 @@ $NAME(const float *__restrict__ logits, long long ld, int vocab,
       }
     }
   }
+)";
+
+/// The kernel: the penalty and the row's maximum (or the greedy pick), then
+/// a variant's top-k, top-p, min-p and walk to s_pick, then the outputs.
+const char *kKernel =
+    R"(// Sampled pick over rows of F32 logits: one block of $THREADS threads per row.
+// params[row] = 8 floats: temperature (0: greedy), min_p, repetition
+// penalty, top_p, top_k (an int's bits; 0: off), 3 unused; uniforms[row]:
+// the host sampler's uniform in [0, 1) for this pick; seen[row * vocab +
+// id] != 0 for the tokens the penalty applies to (the pick is marked
+// there). summary and next_ids as the greedy pick's, the summary's first
+// int being the pick.
+$ARGMAX
+$SAMPLING
+extern "C" __global__ void __launch_bounds__($THREADS)
+$NAME(const float *__restrict__ logits, long long ld, int vocab,
+      const float4 *__restrict__ params, const double *__restrict__ uniforms,
+      unsigned char *__restrict__ seen, int4 *__restrict__ summary,
+      int *__restrict__ next_ids) {
+  __shared__ float s_best[32];
+  __shared__ int s_best_i[32], s_bad[32];
+  __shared__ unsigned long long s_sum[32], s_found[2], s_hist[2048];
+  __shared__ int s_pick;
+  const float *row = logits + blockIdx.x * ld;
+  unsigned char *row_seen = seen + blockIdx.x * (long long)vocab;
+  const float4 p = params[2 * blockIdx.x];
+  const float penalty = p.z, top_p = p.w;
+  const int top_k = __float_as_int(params[2 * blockIdx.x + 1].x);
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int warps = $THREADS / 32;
+
+  // The maximum after the penalty, and the first NaN or +inf before it.
+  float best = 0.0f;
+  int best_i = vocab, bad = vocab;
+$LIVE_DECL  for (int i = threadIdx.x; i < vocab; i += $THREADS) {
+    const float raw = row[i];
+    if (raw != raw || raw == __int_as_float(0x7f800000)) {
+      bad = min(bad, i);
+      continue;
+    }
+    const float x = $NAME_logit(row, row_seen, penalty, i);
+$LIVE_ADD    if (best_i == vocab || x > best) {
+      best = x;
+      best_i = i;
+    }
+  }
+  $NAME_warp_reduce(best, best_i, bad, vocab);
+  if (lane == 0) {
+    s_best[warp] = best;
+    s_best_i[warp] = best_i;
+    s_bad[warp] = bad;
+  }
   __syncthreads();
+  if (warp == 0) {
+    const bool has = lane < warps;
+    best = has ? s_best[lane] : 0.0f;
+    best_i = has ? s_best_i[lane] : vocab;
+    bad = has ? s_bad[lane] : vocab;
+    $NAME_warp_reduce(best, best_i, bad, vocab);
+    if (lane == 0) {
+      s_best[0] = best;
+      s_best_i[0] = best_i;
+      s_bad[0] = bad;
+    }
+  }
+  __syncthreads();
+  const float top = s_best[0];
+  const int argmax = s_best_i[0];
+  bad = s_bad[0];
+  const bool usable =
+      bad == vocab && argmax < vocab && top != __int_as_float(0xff800000);
+  if (!usable || p.x == 0.0f) {
+    if (threadIdx.x == 0) {
+      summary[blockIdx.x] =
+          make_int4(argmax, __float_as_int(top), bad,
+                    bad < vocab ? __float_as_int(row[bad]) : 0);
+      next_ids[blockIdx.x] = usable ? argmax : 0;
+      if (usable)
+        row_seen[argmax] = 1;
+    }
+    return;
+  }
+
+  const $NAME_Row r = {row, row_seen, penalty, top, 1.0f / p.x, vocab};
+$TAIL  __syncthreads();
   if (threadIdx.x == 0) {
     summary[blockIdx.x] = make_int4(s_pick, __float_as_int(top), vocab, 0);
     next_ids[blockIdx.x] = s_pick;
     row_seen[s_pick] = 1;
   }
 }
-)",
-          v),
-      ""};
+)";
+
+} // namespace
+
+Emitted emitSamplePick(const SamplePickDesc &d) {
+  if (std::string e = detail::checkPick("sample_pick", d.name, d.schedule);
+      !e.empty())
+    return {"", e};
+  const detail::Vars names = {
+      {"NAME", d.name},
+      {"THREADS", std::to_string(d.schedule.threadsPerBlock)}};
+  std::string sampling = kSampleHelpers, tail = kThreadRunsTail;
+  std::string liveDecl, liveAdd;
+  if (d.warpRuns) {
+    sampling += detail::kWarpRunsSelect;
+    tail = detail::kWarpRunsTail;
+    // The warp-run kernel counts the live tokens with the maximum, for top-k.
+    liveDecl = "  unsigned long long live = 0;\n";
+    liveAdd = "    live += x != __int_as_float(0xff800000);\n";
+  } else {
+    sampling += kThreadRunsSelect;
+  }
+  detail::Vars v = names;
+  v.insert(v.end(), {{"ARGMAX", detail::argmaxHelpers(d.name)},
+                     {"SAMPLING", detail::subst(sampling, names)},
+                     {"TAIL", detail::subst(tail, names)},
+                     {"LIVE_DECL", liveDecl},
+                     {"LIVE_ADD", liveAdd}});
+  return {detail::subst(kKernel, v), ""};
 }
 
 } // namespace mamba::codegen::cuda

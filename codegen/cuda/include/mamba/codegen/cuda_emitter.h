@@ -161,6 +161,12 @@ struct SamplePickDesc {
   std::string name = "sample_pick";
   /// threadsPerBlock (itemsPerThread is not used).
   Schedule schedule{1024, 1};
+  /// The warp-run variant: batched row loads, one histogram atomic per warp
+  /// and digit, walks in id order over a run of ids per warp (read
+  /// coalesced) instead of per thread. Off by default until it has been
+  /// checked and measured on a GPU (cuda_sample_test, cuda_pick_bench run
+  /// both variants).
+  bool warpRuns = false;
 };
 
 /// ssm.linear for a few rows of activations (decode): y[b, row] = W[row] .

@@ -1,0 +1,293 @@
+// The warp-run variant of the sampled pick (SamplePickDesc::warpRuns):
+// one block still reads its row about ten times for top-k and top-p, so
+// each pass issues its loads in batches, its histograms take one
+// shared-memory atomic per warp and digit instead of one per token (most
+// tokens share a few digits, and atomics on one address serialize), and
+// the walks in id order give each warp a contiguous run of ids, read
+// coalesced, instead of each thread.
+#include "sample_pick.h"
+
+namespace mamba::codegen::cuda::detail {
+
+const char *const kWarpRunsSelect =
+    R"(// The logits of ids base + 32 j + lane (j < 4), -inf from `end` on, the
+// four loads issued before any is used.
+__device__ __forceinline__ void $NAME_load4(const $NAME_Row &r, int base,
+                                            int end, float l[4]) {
+  const int lane = threadIdx.x % 32;
+#pragma unroll
+  for (int j = 0; j < 4; ++j) {
+    const int i = base + 32 * j + lane;
+    l[j] = i < end ? $NAME_logit(r.logits, r.seen, r.penalty, i)
+                   : __int_as_float(0xff800000);
+  }
+}
+
+// Calls f(i, logit) for every id, each warp stepping over tiles of 4 x 32
+// ids with the tile's loads issued together: one block reads the whole row
+// many times, and a load per step would leave it waiting on memory. Ids
+// past the row get -inf. Every lane of a warp makes the same calls.
+template <class F>
+__device__ __forceinline__ void $NAME_for_each(const $NAME_Row &r, F f) {
+  const int lane = threadIdx.x % 32;
+  for (int base = threadIdx.x / 32 * 128; base < r.vocab;
+       base += $THREADS * 4) {
+    float l[4];
+    $NAME_load4(r, base, r.vocab, l);
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+      f(base + 32 * j + lane, l[j]);
+  }
+}
+
+// Adds each lane's v (where not 0) to hist[digit] with one shared-memory
+// atomic per distinct digit of the warp: most tokens share a few digits,
+// and atomics on one address serialize. `cnt`, where not null, counts the
+// tokens added; `ones`: every v is 0 or 1. The whole warp calls it.
+__device__ __forceinline__ void $NAME_hist_add(unsigned long long *hist,
+                                               unsigned *cnt, int digit,
+                                               unsigned long long v,
+                                               bool ones) {
+  const bool active = v != 0ull;
+#if __CUDA_ARCH__ >= 800
+  const unsigned live = __ballot_sync(0xffffffffu, active);
+  if (!active)
+    return;
+  const unsigned peers = __match_any_sync(live, digit);
+  if (ones) {
+    if (threadIdx.x % 32 == __ffs(peers) - 1)
+      atomicAdd(&hist[digit], (unsigned long long)__popc(peers));
+    return;
+  }
+  // Summed in three 21-bit parts: each part's sum over 32 lanes fits in 32
+  // bits, and redux adds 32-bit integers only.
+  const unsigned lo = __reduce_add_sync(peers, (unsigned)(v & 0x1fffffull));
+  const unsigned mid =
+      __reduce_add_sync(peers, (unsigned)((v >> 21) & 0x1fffffull));
+  const unsigned hi = __reduce_add_sync(peers, (unsigned)(v >> 42));
+  if (threadIdx.x % 32 == __ffs(peers) - 1) {
+    atomicAdd(&hist[digit], (unsigned long long)lo +
+                                ((unsigned long long)mid << 21) +
+                                ((unsigned long long)hi << 42));
+    if (cnt)
+      atomicAdd(&cnt[digit], (unsigned)__popc(peers));
+  }
+#else
+  if (active) {
+    atomicAdd(&hist[digit], v);
+    if (cnt)
+      atomicAdd(&cnt[digit], 1u);
+  }
+#endif
+}
+
+// The ids in order, split in one contiguous run per warp: the sums of
+// value(i, logit) over each run, so that the first id at which a running sum
+// in id order passes a target can be found by the one warp whose run holds
+// it. `before` is what the runs before the warp's hold.
+struct $NAME_Runs {
+  int begin, end;
+  unsigned long long before, mine, total;
+};
+
+template <class V>
+__device__ $NAME_Runs $NAME_run_sums(const $NAME_Row &r, V value,
+                                     unsigned long long *s_sum) {
+  const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
+  const int per = (r.vocab + $THREADS - 1) / $THREADS * 32;
+  $NAME_Runs runs;
+  runs.begin = min(r.vocab, warp * per);
+  runs.end = min(r.vocab, runs.begin + per);
+  unsigned long long v = 0;
+  for (int c = runs.begin; c < runs.end; c += 128) {
+    float l[4];
+    $NAME_load4(r, c, runs.end, l);
+#pragma unroll
+    for (int j = 0; j < 4; ++j)
+      if (c + 32 * j + lane < runs.end)
+        v += value(c + 32 * j + lane, l[j]);
+  }
+#pragma unroll
+  for (int off = 16; off > 0; off /= 2)
+    v += __shfl_xor_sync(0xffffffffu, v, off);
+  runs.mine = v;
+  const unsigned long long before =
+      $NAME_scan(lane == 0 ? v : 0ull, runs.total, s_sum);
+  runs.before = __shfl_sync(0xffffffffu, before, 0);
+  return runs;
+}
+
+// The first id of the warp's run at which before + the running sum of
+// value exceeds t, into *at. Called by the whole warp whose run holds it
+// (before <= t < before + mine).
+template <class V>
+__device__ void $NAME_run_find(const $NAME_Row &r, const $NAME_Runs &runs,
+                               unsigned long long t, V value, int *at) {
+  const int lane = threadIdx.x % 32;
+  unsigned long long acc = runs.before;
+  for (int c = runs.begin; c < runs.end; c += 128) {
+    float l[4];
+    $NAME_load4(r, c, runs.end, l);
+    for (int j = 0; j < 4; ++j) {
+      const int i = c + 32 * j + lane;
+      unsigned long long upto = i < runs.end ? value(i, l[j]) : 0ull;
+#pragma unroll
+      for (int off = 1; off < 32; off *= 2) {
+        const unsigned long long o = __shfl_up_sync(0xffffffffu, upto, off);
+        if (lane >= off)
+          upto += o;
+      }
+      const unsigned hit = __ballot_sync(0xffffffffu, acc + upto > t);
+      if (hit) {
+        if (lane == __ffs(hit) - 1)
+          *at = i;
+        return;
+      }
+      acc += __shfl_sync(0xffffffffu, upto, 31);
+    }
+  }
+}
+
+// Narrows the boundary (bk, bid) to the fewest likeliest tokens within it
+// whose count (or weight) reaches `target`, which the tokens within it
+// reach. A radix select on the keys, 11 + 11 + 10 bits, with a histogram of
+// each digit over the tokens that share the digits found so far; then, where
+// the boundary key's tokens are not all kept, their ids in order.
+__device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
+                             unsigned long long target, unsigned &bk,
+                             int &bid, unsigned long long *hist, unsigned *cnt,
+                             unsigned long long *s_sum,
+                             unsigned long long *s_found, int *s_at) {
+  unsigned prefix = 0;
+  unsigned long long above = 0; // what the tokens of larger keys hold
+  int shift = 32;
+  for (int pass = 0; pass < 3; ++pass) {
+    const int bits = pass < 2 ? 11 : 10;
+    const int bins = 1 << bits;
+    const bool last = pass == 2;
+    shift -= bits;
+    for (int d = threadIdx.x; d < bins; d += $THREADS) {
+      hist[d] = 0ull;
+      if (last)
+        cnt[d] = 0u;
+    }
+    __syncthreads();
+    $NAME_for_each(r, [&](int i, float l) {
+      const unsigned key = $NAME_key(l);
+      const bool match = pass == 0 || (key >> (shift + bits)) == prefix;
+      $NAME_hist_add(
+          hist, last && by_weight ? cnt : nullptr, (key >> shift) & (bins - 1),
+          match ? $NAME_value(r, l, key, i, by_weight, bk, bid) : 0ull,
+          !by_weight);
+    });
+    __syncthreads();
+    // Each thread takes a run of digits, from the likeliest down.
+    const int per = (bins + $THREADS - 1) / $THREADS;
+    unsigned long long mine = 0;
+    for (int j = 0; j < per; ++j) {
+      const int d = bins - 1 - (threadIdx.x * per + j);
+      if (d >= 0)
+        mine += hist[d];
+    }
+    unsigned long long total;
+    const unsigned long long before = above + $NAME_scan(mine, total, s_sum);
+    if (before < target && target <= before + mine) {
+      unsigned long long acc = before;
+      for (int j = 0; j < per; ++j) {
+        const int d = bins - 1 - (threadIdx.x * per + j);
+        if (d < 0)
+          break;
+        if (acc + hist[d] >= target) {
+          s_found[0] = d;
+          s_found[1] = acc;
+          break;
+        }
+        acc += hist[d];
+      }
+    }
+    __syncthreads();
+    prefix = (prefix << bits) | (unsigned)s_found[0];
+    above = s_found[1];
+    __syncthreads(); // s_found and hist are read before the next pass
+  }
+  // Where every token of the boundary key within (bk, bid) is kept (by
+  // count: they make up the target; by weight: there is one), the new
+  // boundary takes them all, and no pass over the ids is needed.
+  const int d = prefix & 1023;
+  const bool all = by_weight ? cnt[d] == 1u : above + hist[d] == target;
+  __syncthreads(); // hist and cnt are read before the caller reuses them
+  if (all) {
+    bid = prefix == bk ? bid : r.vocab;
+    bk = prefix;
+    return;
+  }
+  // Else the tokens of key `prefix` in id order.
+  const unsigned old_bk = bk;
+  const int old_bid = bid;
+  auto at_key = [&](int i, float l) {
+    const unsigned key = $NAME_key(l);
+    return key == prefix
+               ? $NAME_value(r, l, key, i, by_weight, old_bk, old_bid)
+               : 0ull;
+  };
+  $NAME_Runs runs = $NAME_run_sums(r, at_key, s_sum);
+  runs.before += above;
+  if (runs.before <= target - 1 && target - 1 < runs.before + runs.mine)
+    $NAME_run_find(r, runs, target - 1, at_key, s_at);
+  __syncthreads();
+  bk = prefix;
+  bid = *s_at;
+  __syncthreads(); // s_at is read before it is written again
+}
+)";
+
+const char *const kWarpRunsTail =
+    R"(  __shared__ unsigned s_cnt[1024]; // the last digit's token counts
+  // The kept tokens: those within the boundary (bk, bid) whose weight is at
+  // least min_p (the top weight being 1, a prefix of the order too).
+  unsigned bk = 0u;
+  int bid = vocab; // no boundary: every live token
+  if (top_k > 0) {
+    $NAME_scan(live, live, s_sum);
+    if ((unsigned long long)top_k < live)
+      $NAME_select(r, false, (unsigned long long)top_k, bk, bid, s_hist,
+                   s_cnt, s_sum, s_found, &s_pick);
+  }
+  if (top_p < 1.0f) {
+    // top-p measures against what top-k kept.
+    unsigned long long mass = 0;
+    $NAME_for_each(r, [&](int i, float l) {
+      mass += $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
+    });
+    $NAME_scan(mass, mass, s_sum);
+    if (mass > 0) {
+      const unsigned long long target =
+          max(1ull, (unsigned long long)(top_p * (double)mass));
+      $NAME_select(r, true, target, bk, bid, s_hist, s_cnt, s_sum, s_found,
+                   &s_pick);
+    }
+  }
+
+  // The host walks the kept tokens in id order to the first whose running
+  // weight passes u x their total.
+  const unsigned long long min_w =
+      (unsigned long long)(p.y * 1099511627776.0f);
+  auto kept = [&](int i, float l) {
+    const unsigned long long w =
+        $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
+    return w >= min_w ? w : 0ull;
+  };
+  // Where no weight is left (a temperature so small that 1 / T is inf), the
+  // host's walk finds nothing and takes the argmax: so does this.
+  if (threadIdx.x == 0)
+    s_pick = argmax;
+  const $NAME_Runs runs = $NAME_run_sums(r, kept, s_sum);
+  unsigned long long target =
+      (unsigned long long)(uniforms[blockIdx.x] * (double)runs.total);
+  target = min(target, runs.total - 1);
+  if (runs.total > 0 && runs.before <= target &&
+      target < runs.before + runs.mine)
+    $NAME_run_find(r, runs, target, kept, &s_pick);
+)";
+
+} // namespace mamba::codegen::cuda::detail

@@ -1,0 +1,53 @@
+// Writes the sampled pick's variants, as the runtime would compile them,
+// for sample_pick_emulated_test to compile for the host: DIR/sample_picks.inc
+// has each variant at 64 and 1024 threads, named
+// sample_pick_<variant>_<threads>; DIR/sample_picks_sm75.inc the warp-run
+// one at 64 threads named sample_pick_warp_runs_64_sm75, for a translation
+// unit that emulates an sm_75 (no __reduce_add_sync).
+#include "mamba/codegen/cuda_emitter.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+int main(int argc, char **argv) {
+  namespace cg = mamba::codegen::cuda;
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: emit_sample_picks DIR\n");
+    return 2;
+  }
+  const std::string dir = argv[1];
+  auto variant = [](bool warpRuns, int threads, const char *suffix) {
+    cg::SamplePickDesc d;
+    d.warpRuns = warpRuns;
+    d.schedule.threadsPerBlock = threads;
+    d.name = std::string("sample_pick_") +
+             (warpRuns ? "warp_runs_" : "thread_runs_") +
+             std::to_string(threads) + suffix;
+    return cg::emitSamplePick(d);
+  };
+  const std::vector<std::pair<std::string, std::vector<cg::Emitted>>> files = {
+      {"sample_picks.inc",
+       {variant(false, 64, ""), variant(false, 1024, ""), variant(true, 64, ""),
+        variant(true, 1024, "")}},
+      {"sample_picks_sm75.inc", {variant(true, 64, "_sm75")}}};
+  for (const auto &[name, kernels] : files) {
+    std::ofstream out(dir + "/" + name);
+    for (const cg::Emitted &e : kernels) {
+      if (!e.ok()) {
+        std::fprintf(stderr, "emit_sample_picks: error: %s\n", e.error.c_str());
+        return 1;
+      }
+      out << e.source << "\n";
+    }
+    out.close();
+    if (!out) {
+      std::fprintf(stderr, "emit_sample_picks: error: cannot write %s/%s\n",
+                   dir.c_str(), name.c_str());
+      return 1;
+    }
+  }
+  return 0;
+}
