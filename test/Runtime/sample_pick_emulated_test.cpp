@@ -101,9 +101,10 @@ std::vector<std::vector<float>> testRows() {
 
 /// Samplers: temperature alone, with min-p, with a penalty, greedy with a
 /// penalty, top-k 1, an overflowing 1 / T, top-k, top-p, top-k with top-p
-/// and min-p, and top-k / top-p with a penalty.
+/// and min-p, top-k / top-p with a penalty, and a top-k over 1 024 (the
+/// warp-run kernel lists at most 1 024 kept tokens in shared memory).
 std::vector<SamplerConfig> testSamplers() {
-  std::vector<SamplerConfig> c(12);
+  std::vector<SamplerConfig> c(13);
   c[0].temperature = 1.0f;
   c[1].temperature = 0.7f;
   c[1].minP = 0.05f;
@@ -132,6 +133,9 @@ std::vector<SamplerConfig> testSamplers() {
   c[11].topK = 333;
   c[11].topP = 0.97f;
   c[11].minP = 0.001f;
+  c[12].temperature = 1.2f;
+  c[12].topK = 1500;
+  c[12].topP = 0.8f;
   return c;
 }
 

@@ -265,6 +265,27 @@ const char *kThreadRunsTail =
   }
 )";
 
+/// The thread-run kernel's pass for the row's maximum (after the penalty)
+/// and the first NaN or +inf, each thread over ids threadIdx.x + j x the
+/// block.
+const char *kThreadRunsMaxLoop =
+    R"(  // The maximum after the penalty, and the first NaN or +inf before it.
+  float best = 0.0f;
+  int best_i = vocab, bad = vocab;
+  for (int i = threadIdx.x; i < vocab; i += $THREADS) {
+    const float raw = row[i];
+    if (raw != raw || raw == __int_as_float(0x7f800000)) {
+      bad = min(bad, i);
+      continue;
+    }
+    const float x = $NAME_logit(row, row_seen, penalty, i);
+    if (best_i == vocab || x > best) {
+      best = x;
+      best_i = i;
+    }
+  }
+)";
+
 /// The kernel: the penalty and the row's maximum (or the greedy pick), then
 /// a variant's top-k, top-p, min-p and walk to s_pick, then the outputs.
 const char *kKernel =
@@ -294,22 +315,7 @@ $NAME(const float *__restrict__ logits, long long ld, int vocab,
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int warps = $THREADS / 32;
 
-  // The maximum after the penalty, and the first NaN or +inf before it.
-  float best = 0.0f;
-  int best_i = vocab, bad = vocab;
-$LIVE_DECL  for (int i = threadIdx.x; i < vocab; i += $THREADS) {
-    const float raw = row[i];
-    if (raw != raw || raw == __int_as_float(0x7f800000)) {
-      bad = min(bad, i);
-      continue;
-    }
-    const float x = $NAME_logit(row, row_seen, penalty, i);
-$LIVE_ADD    if (best_i == vocab || x > best) {
-      best = x;
-      best_i = i;
-    }
-  }
-  $NAME_warp_reduce(best, best_i, bad, vocab);
+$MAX_LOOP  $NAME_warp_reduce(best, best_i, bad, vocab);
   if (lane == 0) {
     s_best[warp] = best;
     s_best_i[warp] = best_i;
@@ -365,23 +371,20 @@ Emitted emitSamplePick(const SamplePickDesc &d) {
   const detail::Vars names = {
       {"NAME", d.name},
       {"THREADS", std::to_string(d.schedule.threadsPerBlock)}};
-  std::string sampling = kSampleHelpers, tail = kThreadRunsTail;
-  std::string liveDecl, liveAdd;
+  std::string sampling = kSampleHelpers, tail = kThreadRunsTail,
+              maxLoop = kThreadRunsMaxLoop;
   if (d.warpRuns) {
     sampling += detail::kWarpRunsSelect;
     tail = detail::kWarpRunsTail;
-    // The warp-run kernel counts the live tokens with the maximum, for top-k.
-    liveDecl = "  unsigned long long live = 0;\n";
-    liveAdd = "    live += x != __int_as_float(0xff800000);\n";
+    maxLoop = detail::kWarpRunsMaxLoop;
   } else {
     sampling += kThreadRunsSelect;
   }
   detail::Vars v = names;
   v.insert(v.end(), {{"ARGMAX", detail::argmaxHelpers(d.name)},
                      {"SAMPLING", detail::subst(sampling, names)},
-                     {"TAIL", detail::subst(tail, names)},
-                     {"LIVE_DECL", liveDecl},
-                     {"LIVE_ADD", liveAdd}});
+                     {"MAX_LOOP", detail::subst(maxLoop, names)},
+                     {"TAIL", detail::subst(tail, names)}});
   return {detail::subst(kKernel, v), ""};
 }
 

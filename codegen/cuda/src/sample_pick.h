@@ -9,7 +9,10 @@ namespace mamba::codegen::cuda::detail {
 /// with an atomic per warp and digit, per-warp runs of ids) and radix
 /// select; they use sample_pick.cpp's shared helpers.
 extern const char *const kWarpRunsSelect;
-/// The warp-run kernel after the row's maximum (`live` counted with it).
+/// The warp-run kernel's pass for the row's maximum, which also counts the
+/// live tokens and builds top-k's first histogram.
+extern const char *const kWarpRunsMaxLoop;
+/// The warp-run kernel after the row's maximum.
 extern const char *const kWarpRunsTail;
 
 } // namespace mamba::codegen::cuda::detail

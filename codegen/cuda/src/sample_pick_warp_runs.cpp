@@ -1,10 +1,12 @@
-// The warp-run variant of the sampled pick (SamplePickDesc::warpRuns):
-// one block still reads its row about ten times for top-k and top-p, so
-// each pass issues its loads in batches, its histograms take one
-// shared-memory atomic per warp and digit instead of one per token (most
-// tokens share a few digits, and atomics on one address serialize), and
-// the walks in id order give each warp a contiguous run of ids, read
-// coalesced, instead of each thread.
+// The warp-run variant of the sampled pick (SamplePickDesc::warpRuns). One
+// block reads its row several times (the maximum, the radix passes, the
+// walk), so: fewer passes (the first top-k histogram built with the
+// maximum; after a top-k of at most 1 024 tokens, the rest done on a list
+// of them in shared memory), each pass issuing its loads in batches, its
+// histograms taking one shared-memory atomic per warp and digit instead
+// of one per token (most tokens share a few digits, and atomics on one
+// address serialize), and the walks in id order giving each warp a
+// contiguous run of ids, read coalesced, instead of each thread.
 #include "sample_pick.h"
 
 namespace mamba::codegen::cuda::detail {
@@ -150,14 +152,15 @@ __device__ void $NAME_run_find(const $NAME_Row &r, const $NAME_Runs &runs,
 
 // Narrows the boundary (bk, bid) to the fewest likeliest tokens within it
 // whose count (or weight) reaches `target`, which the tokens within it
-// reach. A radix select on the keys, 11 + 11 + 10 bits, with a histogram of
+// reach. `first_done`: the first pass's histogram is in `hist` already. A radix select on the keys, 11 + 11 + 10 bits, with a histogram of
 // each digit over the tokens that share the digits found so far; then, where
 // the boundary key's tokens are not all kept, their ids in order.
 __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
                              unsigned long long target, unsigned &bk,
                              int &bid, unsigned long long *hist, unsigned *cnt,
                              unsigned long long *s_sum,
-                             unsigned long long *s_found, int *s_at) {
+                             unsigned long long *s_found, int *s_at,
+                             bool first_done) {
   unsigned prefix = 0;
   unsigned long long above = 0; // what the tokens of larger keys hold
   int shift = 32;
@@ -166,20 +169,23 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
     const int bins = 1 << bits;
     const bool last = pass == 2;
     shift -= bits;
-    for (int d = threadIdx.x; d < bins; d += $THREADS) {
-      hist[d] = 0ull;
-      if (last)
-        cnt[d] = 0u;
+    if (pass > 0 || !first_done) {
+      for (int d = threadIdx.x; d < bins; d += $THREADS) {
+        hist[d] = 0ull;
+        if (last)
+          cnt[d] = 0u;
+      }
+      __syncthreads();
+      $NAME_for_each(r, [&](int i, float l) {
+        const unsigned key = $NAME_key(l);
+        const bool match = pass == 0 || (key >> (shift + bits)) == prefix;
+        $NAME_hist_add(hist, last && by_weight ? cnt : nullptr,
+                       (key >> shift) & (bins - 1),
+                       match ? $NAME_value(r, l, key, i, by_weight, bk, bid)
+                             : 0ull,
+                       !by_weight);
+      });
     }
-    __syncthreads();
-    $NAME_for_each(r, [&](int i, float l) {
-      const unsigned key = $NAME_key(l);
-      const bool match = pass == 0 || (key >> (shift + bits)) == prefix;
-      $NAME_hist_add(
-          hist, last && by_weight ? cnt : nullptr, (key >> shift) & (bins - 1),
-          match ? $NAME_value(r, l, key, i, by_weight, bk, bid) : 0ull,
-          !by_weight);
-    });
     __syncthreads();
     // Each thread takes a run of digits, from the likeliest down.
     const int per = (bins + $THREADS - 1) / $THREADS;
@@ -239,55 +245,179 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
   bid = *s_at;
   __syncthreads(); // s_at is read before it is written again
 }
+
+// The pick among the n tokens top-k kept, which `key`, `id` and `w` (their
+// weights) list in no order: top-p keeps a token where the likelier ones
+// hold less than top_p x the kept weight, min-p drops the weights under
+// min_w, and the pick is the kept token whose interval of the running
+// weight in id order holds u x the total. Each thread sums, for each of
+// its tokens, the weights of the tokens before it (n^2 / $THREADS reads of
+// shared memory: no sort, and no pass over the row). `flag`: n scratch
+// ints; *s_pick is left as it is where no weight is kept.
+__device__ void $NAME_pick_listed(int n, float top_p,
+                                  unsigned long long min_w, double u,
+                                  const unsigned *key, const int *id,
+                                  unsigned long long *w, unsigned *flag,
+                                  unsigned long long *s_sum, int *s_pick) {
+  unsigned long long mine = 0, total;
+  if (top_p < 1.0f) {
+    for (int e = threadIdx.x; e < n; e += $THREADS)
+      mine += w[e];
+    $NAME_scan(mine, total, s_sum);
+    const unsigned long long target =
+        max(1ull, (unsigned long long)(top_p * (double)total));
+    for (int e = threadIdx.x; e < n; e += $THREADS) {
+      unsigned long long likelier = 0;
+      for (int j = 0; j < n; ++j)
+        if (key[j] > key[e] || (key[j] == key[e] && id[j] < id[e]))
+          likelier += w[j];
+      flag[e] = likelier < target;
+    }
+    __syncthreads();
+    for (int e = threadIdx.x; e < n; e += $THREADS)
+      if (!flag[e])
+        w[e] = 0ull;
+  }
+  // min-p, in place (a weight of 0 stays 0).
+  mine = 0;
+  for (int e = threadIdx.x; e < n; e += $THREADS) {
+    if (w[e] < min_w)
+      w[e] = 0ull;
+    mine += w[e];
+  }
+  $NAME_scan(mine, total, s_sum); // its barrier orders the writes above
+  if (total == 0)
+    return;
+  unsigned long long target = (unsigned long long)(u * (double)total);
+  target = min(target, total - 1);
+  for (int e = threadIdx.x; e < n; e += $THREADS) {
+    if (w[e] == 0)
+      continue;
+    unsigned long long before = 0;
+    for (int j = 0; j < n; ++j)
+      if (id[j] < id[e])
+        before += w[j];
+    if (before <= target && target < before + w[e])
+      *s_pick = id[e];
+  }
+}
+)";
+
+const char *const kWarpRunsMaxLoop =
+    R"(  // The maximum after the penalty, the first NaN or +inf before it (the
+  // penalty keeps them as they are), the number of live tokens and, for
+  // top-k, its radix select's first histogram (a count per top digit): one
+  // pass for all four.
+  float best = 0.0f;
+  int best_i = vocab, bad = vocab;
+  unsigned long long live = 0;
+  const bool count_top = top_k > 0 && p.x != 0.0f;
+  if (count_top) {
+    for (int d = threadIdx.x; d < 2048; d += $THREADS)
+      s_hist[d] = 0ull;
+    __syncthreads();
+  }
+  const $NAME_Row whole = {row, row_seen, penalty, 0.0f, 0.0f, vocab};
+  $NAME_for_each(whole, [&](int i, float x) {
+    const bool unusable = x != x || x == __int_as_float(0x7f800000);
+    const bool is_live = !unusable && x != __int_as_float(0xff800000);
+    if (unusable) {
+      bad = min(bad, i);
+    } else if (i < vocab && (best_i == vocab || x > best)) {
+      best = x;
+      best_i = i;
+    }
+    live += is_live;
+    if (count_top)
+      $NAME_hist_add(s_hist, nullptr, (int)($NAME_key(x) >> 21),
+                     is_live ? 1ull : 0ull, true);
+  });
 )";
 
 const char *const kWarpRunsTail =
     R"(  __shared__ unsigned s_cnt[1024]; // the last digit's token counts
+  // Top-k's kept tokens where there are at most 1024: keys, ids, weights.
+  __shared__ unsigned s_key[1024];
+  __shared__ int s_id[1024], s_n;
+  __shared__ unsigned long long s_w[1024];
   // The kept tokens: those within the boundary (bk, bid) whose weight is at
   // least min_p (the top weight being 1, a prefix of the order too).
   unsigned bk = 0u;
   int bid = vocab; // no boundary: every live token
-  if (top_k > 0) {
-    $NAME_scan(live, live, s_sum);
-    if ((unsigned long long)top_k < live)
-      $NAME_select(r, false, (unsigned long long)top_k, bk, bid, s_hist,
-                   s_cnt, s_sum, s_found, &s_pick);
-  }
-  if (top_p < 1.0f) {
-    // top-p measures against what top-k kept.
-    unsigned long long mass = 0;
-    $NAME_for_each(r, [&](int i, float l) {
-      mass += $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
-    });
-    $NAME_scan(mass, mass, s_sum);
-    if (mass > 0) {
-      const unsigned long long target =
-          max(1ull, (unsigned long long)(top_p * (double)mass));
-      $NAME_select(r, true, target, bk, bid, s_hist, s_cnt, s_sum, s_found,
-                   &s_pick);
-    }
-  }
-
-  // The host walks the kept tokens in id order to the first whose running
-  // weight passes u x their total.
   const unsigned long long min_w =
       (unsigned long long)(p.y * 1099511627776.0f);
-  auto kept = [&](int i, float l) {
-    const unsigned long long w =
-        $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
-    return w >= min_w ? w : 0ull;
-  };
+  bool listed = false;
+  if (top_k > 0) {
+    $NAME_scan(live, live, s_sum);
+    if ((unsigned long long)top_k < live) {
+      $NAME_select(r, false, (unsigned long long)top_k, bk, bid, s_hist,
+                   s_cnt, s_sum, s_found, &s_pick, true);
+      listed = top_k <= 1024;
+    }
+  }
   // Where no weight is left (a temperature so small that 1 / T is inf), the
-  // host's walk finds nothing and takes the argmax: so does this.
-  if (threadIdx.x == 0)
-    s_pick = argmax;
-  const $NAME_Runs runs = $NAME_run_sums(r, kept, s_sum);
-  unsigned long long target =
-      (unsigned long long)(uniforms[blockIdx.x] * (double)runs.total);
-  target = min(target, runs.total - 1);
-  if (runs.total > 0 && runs.before <= target &&
-      target < runs.before + runs.mine)
-    $NAME_run_find(r, runs, target, kept, &s_pick);
+  // host's walk finds nothing and takes the argmax: so does this. (The
+  // selects use s_pick before.)
+  if (listed) {
+    // The k tokens top-k kept, listed in shared memory: the rest of the
+    // pick reads no more of the row.
+    if (threadIdx.x == 0) {
+      s_pick = argmax;
+      s_n = 0;
+    }
+    __syncthreads();
+    $NAME_for_each(r, [&](int i, float l) {
+      const unsigned key = $NAME_key(l);
+      const bool in = $NAME_value(r, l, key, i, false, bk, bid) != 0ull;
+      const unsigned in_lanes = __ballot_sync(0xffffffffu, in);
+      const int lane = threadIdx.x % 32;
+      int first = 0;
+      if (lane == 0 && in_lanes)
+        first = atomicAdd(&s_n, __popc(in_lanes));
+      first = __shfl_sync(0xffffffffu, first, 0);
+      if (in) {
+        const int e = first + __popc(in_lanes & ((1u << lane) - 1u));
+        s_key[e] = key;
+        s_id[e] = i;
+        s_w[e] = $NAME_weight(l, top, r.inv_t);
+      }
+    });
+    __syncthreads();
+    $NAME_pick_listed(s_n, top_p, min_w, uniforms[blockIdx.x], s_key, s_id,
+                      s_w, s_cnt, s_sum, &s_pick);
+  } else {
+    if (top_p < 1.0f) {
+      // top-p measures against what top-k kept.
+      unsigned long long mass = 0;
+      $NAME_for_each(r, [&](int i, float l) {
+        mass += $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
+      });
+      $NAME_scan(mass, mass, s_sum);
+      if (mass > 0) {
+        const unsigned long long target =
+            max(1ull, (unsigned long long)(top_p * (double)mass));
+        $NAME_select(r, true, target, bk, bid, s_hist, s_cnt, s_sum, s_found,
+                     &s_pick, false);
+      }
+    }
+
+    // The host walks the kept tokens in id order to the first whose running
+    // weight passes u x their total.
+    if (threadIdx.x == 0)
+      s_pick = argmax;
+    auto kept = [&](int i, float l) {
+      const unsigned long long w =
+          $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
+      return w >= min_w ? w : 0ull;
+    };
+    const $NAME_Runs runs = $NAME_run_sums(r, kept, s_sum);
+    unsigned long long target =
+        (unsigned long long)(uniforms[blockIdx.x] * (double)runs.total);
+    target = min(target, runs.total - 1);
+    if (runs.total > 0 && runs.before <= target &&
+        target < runs.before + runs.mine)
+      $NAME_run_find(r, runs, target, kept, &s_pick);
+  }
 )";
 
 } // namespace mamba::codegen::cuda::detail

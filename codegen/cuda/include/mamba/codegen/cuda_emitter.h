@@ -161,11 +161,13 @@ struct SamplePickDesc {
   std::string name = "sample_pick";
   /// threadsPerBlock (itemsPerThread is not used).
   Schedule schedule{1024, 1};
-  /// The warp-run variant: batched row loads, one histogram atomic per warp
-  /// and digit, walks in id order over a run of ids per warp (read
-  /// coalesced) instead of per thread. Off by default until it has been
-  /// checked and measured on a GPU (cuda_sample_test, cuda_pick_bench run
-  /// both variants).
+  /// The warp-run variant: the same picks with fewer passes over the row
+  /// (after a top-k of at most 1 024 tokens, the rest on a list of them in
+  /// shared memory), batched row loads, one histogram atomic per warp and
+  /// digit, walks in id order over a run of ids per warp (read coalesced)
+  /// instead of per thread. Off by default until it has been checked and
+  /// measured on a GPU (cuda_sample_test and cuda_pick_bench run both
+  /// variants; sample_pick_emulated_test checks it on the host).
   bool warpRuns = false;
 };
 
