@@ -374,7 +374,7 @@ Emitted emitSamplePick(const SamplePickDesc &d) {
   std::string sampling = kSampleHelpers, tail = kThreadRunsTail,
               maxLoop = kThreadRunsMaxLoop;
   if (d.warpRuns) {
-    sampling += detail::kWarpRunsSelect;
+    sampling += detail::kWarpRunsHelpers;
     tail = detail::kWarpRunsTail;
     maxLoop = detail::kWarpRunsMaxLoop;
   } else {

@@ -6,9 +6,10 @@
 namespace mamba::codegen::cuda::detail {
 
 /// The warp-run kernel's device functions (batched row loads, histograms
-/// with an atomic per warp and digit, per-warp runs of ids) and radix
-/// select; they use sample_pick.cpp's shared helpers.
-extern const char *const kWarpRunsSelect;
+/// with an atomic per warp and digit, per-warp runs of ids, the radix
+/// select, the pick among a listed top-k); they use sample_pick.cpp's
+/// shared helpers.
+extern const char *const kWarpRunsHelpers;
 /// The warp-run kernel's pass for the row's maximum, which also counts the
 /// live tokens and builds top-k's first histogram.
 extern const char *const kWarpRunsMaxLoop;

@@ -11,7 +11,7 @@
 
 namespace mamba::codegen::cuda::detail {
 
-const char *const kWarpRunsSelect =
+const char *const kWarpRunsHelpers =
     R"(// The logits of ids base + 32 j + lane (j < 4), -inf from `end` on, the
 // four loads issued before any is used.
 __device__ __forceinline__ void $NAME_load4(const $NAME_Row &r, int base,
@@ -152,9 +152,10 @@ __device__ void $NAME_run_find(const $NAME_Row &r, const $NAME_Runs &runs,
 
 // Narrows the boundary (bk, bid) to the fewest likeliest tokens within it
 // whose count (or weight) reaches `target`, which the tokens within it
-// reach. `first_done`: the first pass's histogram is in `hist` already. A radix select on the keys, 11 + 11 + 10 bits, with a histogram of
-// each digit over the tokens that share the digits found so far; then, where
-// the boundary key's tokens are not all kept, their ids in order.
+// reach. A radix select on the keys, 11 + 11 + 10 bits, with a histogram
+// of each digit over the tokens that share the digits found so far; then,
+// where the boundary key's tokens are not all kept, their ids in order.
+// `first_done`: the first pass's histogram is in `hist` already.
 __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
                              unsigned long long target, unsigned &bk,
                              int &bid, unsigned long long *hist, unsigned *cnt,
