@@ -198,6 +198,67 @@ TEST(SamplePickEmulated, VariantsPickWhatTheHostSamplerPicks) {
               picks);
 }
 
+/// Random rows (1 to 1 500 tokens, ties, -inf, the odd NaN) and samplers
+/// (any mix of temperature, top-k, top-p, min-p and penalty): the variants
+/// must give the same summaries and picks.
+TEST(SamplePickEmulated, RandomRowsAndSamplersPickAlike) {
+  std::mt19937 gen(20261207);
+  auto real = [&](float lo, float hi) {
+    return std::uniform_real_distribution<float>(lo, hi)(gen);
+  };
+  int cases = 0;
+  while (cases < 60) {
+    const size_t vocab = 1 + gen() % (gen() % 2 ? 40 : 1500);
+    const unsigned kind = gen() % 4; // distinct, integers, quarters, flat
+    std::vector<float> row(vocab, 0.5f);
+    if (kind != 3)
+      for (float &x : row) {
+        const float v = real(-6.0f, 6.0f);
+        x = kind == 1 ? std::round(v) : kind == 2 ? std::round(v * 4) / 4 : v;
+        if (gen() % 50 == 0)
+          x = -INFINITY;
+      }
+    if (gen() % 30 == 0)
+      row[gen() % vocab] = NAN;
+    SamplerConfig c;
+    c.temperature = gen() % 10 == 0 ? 0.0f : real(0.1f, 2.5f);
+    if (gen() % 2)
+      c.topK = 1 + static_cast<int>(gen() % (gen() % 2 ? 50 : 1400));
+    if (gen() % 2)
+      c.topP = real(0.01f, 1.0f);
+    if (gen() % 3 == 0)
+      c.minP = real(0.0f, 0.5f);
+    if (gen() % 3 == 0)
+      c.repetitionPenalty = real(1.0f, 2.0f);
+    c.seed = gen();
+    if (!validate(c).ok())
+      continue;
+    ++cases;
+    std::vector<uint8_t> seen(vocab, 0);
+    if (c.repetitionPenalty != 1.0f)
+      for (uint8_t &b : seen)
+        b = gen() % 5 == 0;
+    auto drawer = Sampler::create(c);
+    ASSERT_TRUE(drawer.ok());
+    std::vector<double> uniforms;
+    for (int d = 0; d < 3; ++d)
+      uniforms.push_back(isGreedy(c) ? 0.0 : drawer->drawUniform());
+    const Picks first = runPicks(kVariants[0], row, c, uniforms, seen);
+    for (const Variant &v : kVariants) {
+      const Picks got = runPicks(v, row, c, uniforms, seen);
+      const std::string what = "case " + std::to_string(cases) + " (" +
+                               std::to_string(vocab) + " tokens), " + v.name;
+      EXPECT_EQ(got.next, first.next) << what;
+      EXPECT_EQ(got.seen, first.seen) << what;
+      for (size_t d = 0; d < uniforms.size(); ++d)
+        EXPECT_EQ(std::memcmp(&got.summary[d], &first.summary[d],
+                              sizeof(GreedySummary)),
+                  0)
+            << what;
+    }
+  }
+}
+
 TEST(SamplePickEmulated, AThousandThreadsPickAsSixtyFour) {
   SamplerConfig c;
   c.temperature = 0.9f;

@@ -156,8 +156,12 @@ __device__ void $NAME_run_find(const $NAME_Row &r, const $NAME_Runs &runs,
 // of each digit over the tokens that share the digits found so far; then,
 // where the boundary key's tokens are not all kept, their ids in order.
 // `first_done`: the first pass's histogram is in `hist` already.
+// `fraction` > 0: the target is that fraction of what the tokens within
+// (bk, bid) hold (at least 1), which the first pass sums (no pass of its
+// own); where they hold nothing, the boundary stays.
 __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
-                             unsigned long long target, unsigned &bk,
+                             unsigned long long target, float fraction,
+                             unsigned &bk,
                              int &bid, unsigned long long *hist, unsigned *cnt,
                              unsigned long long *s_sum,
                              unsigned long long *s_found, int *s_at,
@@ -198,6 +202,11 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
     }
     unsigned long long total;
     const unsigned long long before = above + $NAME_scan(mine, total, s_sum);
+    if (pass == 0 && fraction > 0.0f) {
+      if (total == 0)
+        return; // every thread: total is the block's
+      target = max(1ull, (unsigned long long)(fraction * (double)total));
+    }
     if (before < target && target <= before + mine) {
       unsigned long long acc = before;
       for (int j = 0; j < per; ++j) {
@@ -351,7 +360,7 @@ const char *const kWarpRunsTail =
   if (top_k > 0) {
     $NAME_scan(live, live, s_sum);
     if ((unsigned long long)top_k < live) {
-      $NAME_select(r, false, (unsigned long long)top_k, bk, bid, s_hist,
+      $NAME_select(r, false, (unsigned long long)top_k, 0.0f, bk, bid, s_hist,
                    s_cnt, s_sum, s_found, &s_pick, true);
       listed = top_k <= 1024;
     }
@@ -387,20 +396,10 @@ const char *const kWarpRunsTail =
     $NAME_pick_listed(s_n, top_p, min_w, uniforms[blockIdx.x], s_key, s_id,
                       s_w, s_cnt, s_sum, &s_pick);
   } else {
-    if (top_p < 1.0f) {
-      // top-p measures against what top-k kept.
-      unsigned long long mass = 0;
-      $NAME_for_each(r, [&](int i, float l) {
-        mass += $NAME_value(r, l, $NAME_key(l), i, true, bk, bid);
-      });
-      $NAME_scan(mass, mass, s_sum);
-      if (mass > 0) {
-        const unsigned long long target =
-            max(1ull, (unsigned long long)(top_p * (double)mass));
-        $NAME_select(r, true, target, bk, bid, s_hist, s_cnt, s_sum, s_found,
-                     &s_pick, false);
-      }
-    }
+    // top-p measures against what top-k kept.
+    if (top_p < 1.0f)
+      $NAME_select(r, true, 0ull, top_p, bk, bid, s_hist, s_cnt, s_sum,
+                   s_found, &s_pick, false);
 
     // The host walks the kept tokens in id order to the first whose running
     // weight passes u x their total.
