@@ -71,6 +71,7 @@ Expected<cuda::DeviceBuffer> upload(cuda::Device &dev, const std::vector<T> &v,
 /// sample_pick's variants: thread runs, then warp runs.
 std::vector<cg::SamplePickDesc> variants() {
   std::vector<cg::SamplePickDesc> out(2);
+  out[0].warpRuns = false; // whichever the default is
   out[1].warpRuns = true;
   out[1].name = "sample_pick_warp_runs";
   return out;
