@@ -1,7 +1,8 @@
 // Writes the sampled pick's variants, as the runtime would compile them,
 // for sample_pick_emulated_test to compile for the host: DIR/sample_picks.inc
 // has each variant at 64 and 1024 threads, named
-// sample_pick_<variant>_<threads>; DIR/sample_picks_sm75.inc the warp-run
+// sample_pick_<variant>_<threads>, and greedy_pick at 64 threads, named
+// greedy_pick_64; DIR/sample_picks_sm75.inc the warp-run
 // one at 64 threads named sample_pick_warp_runs_64_sm75, for a translation
 // unit that emulates an sm_75 (no __reduce_add_sync).
 #include "mamba/codegen/cuda_emitter.h"
@@ -28,10 +29,16 @@ int main(int argc, char **argv) {
              std::to_string(threads) + suffix;
     return cg::emitSamplePick(d);
   };
+  auto greedy = [](int threads) {
+    cg::GreedyPickDesc d;
+    d.schedule.threadsPerBlock = threads;
+    d.name = "greedy_pick_" + std::to_string(threads);
+    return cg::emitGreedyPick(d);
+  };
   const std::vector<std::pair<std::string, std::vector<cg::Emitted>>> files = {
       {"sample_picks.inc",
        {variant(false, 64, ""), variant(false, 1024, ""), variant(true, 64, ""),
-        variant(true, 1024, "")}},
+        variant(true, 1024, ""), greedy(64)}},
       {"sample_picks_sm75.inc", {variant(true, 64, "_sm75")}}};
   for (const auto &[name, kernels] : files) {
     std::ofstream out(dir + "/" + name);
