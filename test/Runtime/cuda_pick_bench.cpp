@@ -43,9 +43,17 @@ std::vector<Case> cases() {
   m.minP = 0.05f;
   SamplerConfig r = kp;
   r.repetitionPenalty = 1.2f;
-  return {{"temperature 0.8", t}, {"+ top-k 50", k},
-          {"+ top-p 0.9", p},     {"+ top-k 50 + top-p 0.9", kp},
-          {"+ min-p 0.05", m},    {"+ top-k 50 + top-p 0.9 + penalty 1.2", r}};
+  // The warp-run kernel lists a top-k of up to 1 024 tokens in shared
+  // memory and does O(k^2 / threads) work there: near its cap.
+  SamplerConfig big = kp;
+  big.topK = 1000;
+  return {{"temperature 0.8", t},
+          {"+ top-k 50", k},
+          {"+ top-p 0.9", p},
+          {"+ top-k 50 + top-p 0.9", kp},
+          {"+ min-p 0.05", m},
+          {"+ top-k 50 + top-p 0.9 + penalty 1.2", r},
+          {"+ top-k 1000 + top-p 0.9", big}};
 }
 
 /// sample_pick's 8 floats per row for `c`.
