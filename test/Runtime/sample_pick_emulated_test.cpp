@@ -38,12 +38,13 @@ const Variant kVariants[] = {
     {"warp runs, 64 threads", sample_pick_warp_runs_64, 64},
     {"warp runs, 64 threads, sm_75", sample_pick_warp_runs_64_sm75, 64}};
 
-/// The picks of `kernel` for `rows` copies of `row`, one uniform each.
+/// What a launch returns: the picks, the summaries, the seen marks after.
 struct Picks {
   std::vector<int32_t> next;
   std::vector<GreedySummary> summary;
   std::vector<uint8_t> seen;
 };
+/// `v`'s picks from one copy of `row` per uniform, sampling with `c`.
 Picks runPicks(const Variant &v, const std::vector<float> &row,
                const SamplerConfig &c, const std::vector<double> &uniforms,
                const std::vector<uint8_t> &seenRow) {
