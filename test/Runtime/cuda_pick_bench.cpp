@@ -6,12 +6,12 @@
 // lm_head has just written them; so each figure includes the gap between
 // launches. Prints microseconds per launch. Usage: cuda_pick_bench.
 #include "../../runtime/src/cuda/kernels.h"
+#include "../../runtime/src/cuda/sample_pick_params.h"
 #include "cuda_bench_util.h"
 #include "mamba/sampler.h"
 
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <random>
 #include <vector>
 
@@ -56,14 +56,11 @@ std::vector<Case> cases() {
           {"+ top-k 1000 + top-p 0.9", big}};
 }
 
-/// sample_pick's 8 floats per row for `c`.
+/// sample_pick's parameters for `rows` rows sampled with `c`.
 std::vector<float> paramsOf(const SamplerConfig &c, int rows) {
-  float topK = 0;
-  std::memcpy(&topK, &c.topK, sizeof(float));
-  std::vector<float> out;
+  std::vector<float> out(cuda::kSamplePickParams * rows);
   for (int i = 0; i < rows; ++i)
-    out.insert(out.end(), {c.temperature, c.minP, c.repetitionPenalty, c.topP,
-                           topK, 0, 0, 0});
+    cuda::samplePickParams(c, out.data() + cuda::kSamplePickParams * i);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // host-sampled loop on the same logits, and the sampled pipeline's misuse
 // errors.
 #include "../../runtime/src/cuda/kernels.h"
+#include "../../runtime/src/cuda/sample_pick_params.h"
 #include "cuda_test_util.h"
 #include "golden_files.h"
 #include "mamba/generate.h"
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 namespace mamba {
 namespace {
@@ -88,11 +88,9 @@ Interval intervalOf(const std::vector<double> &w, int32_t pick) {
 
 /// The 8 floats of sample_pick's parameters for `c`.
 void appendParams(std::vector<float> &params, const SamplerConfig &c) {
-  const bool greedy = isGreedy(c);
-  float topK = 0;
-  std::memcpy(&topK, &c.topK, sizeof(float));
-  params.insert(params.end(), {greedy ? 0.0f : c.temperature, c.minP,
-                               c.repetitionPenalty, c.topP, topK, 0, 0, 0});
+  params.resize(params.size() + cuda::kSamplePickParams);
+  cuda::samplePickParams(c, params.data() + params.size() -
+                                cuda::kSamplePickParams);
 }
 
 /// The sample_pick kernel compiled for the GPU, in the variant the

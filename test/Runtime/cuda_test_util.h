@@ -8,10 +8,10 @@
 #include "mamba/codegen/cuda_emitter.h"
 #include "mamba/cuda_model.h"
 #include "mamba/dtype.h"
+#include "random_vector.h"
 
 #include <gtest/gtest.h>
 #include <memory>
-#include <random>
 #include <vector>
 
 namespace mamba::test {
@@ -82,17 +82,6 @@ std::vector<T> fromDevice(cuda::Device &dev, const cuda::DeviceBuffer &b) {
   std::vector<T> v(b.bytes() / sizeof(T));
   Status s = dev.download(v.data(), b.ptr(), b.bytes());
   EXPECT_TRUE(s.ok()) << s.message();
-  return v;
-}
-
-/// n values uniform in [lo, hi), the same for the same seed.
-inline std::vector<float> randomVector(size_t n, float lo, float hi,
-                                       uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<float> dist(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = dist(rng);
   return v;
 }
 

@@ -9,6 +9,7 @@
 #include "device.h"
 #include "kernels.h"
 #include "mamba/sampler.h"
+#include "sample_pick_params.h"
 
 #include <algorithm>
 #include <array>
@@ -469,7 +470,8 @@ CudaModel::create(const ModelWeights &weights,
       {&m.y, tokens * e * actSize, "scan output"},
       {&m.logits, tokens * c.vocabSize * f, "logits"},
       {&m.picks, options.maxBatch * sizeof(GreedySummary), "token picks"},
-      {&m.sampleParams, options.maxBatch * 8 * sizeof(float),
+      {&m.sampleParams,
+       options.maxBatch * cuda::kSamplePickParams * sizeof(float),
        "sampling parameters"},
       {&m.uniforms, options.maxBatch * sizeof(double), "sampling uniforms"},
       {&m.seen, static_cast<size_t>(options.maxBatch * c.vocabSize),

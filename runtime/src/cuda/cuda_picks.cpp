@@ -3,12 +3,12 @@
 // input, so the host enqueues step k + 1 before it waits for step k's picks
 // and reads 16 bytes per sequence instead of a row of logits.
 #include "cuda_model_impl.h"
+#include "sample_pick_params.h"
 
 #include "../forward_checks.h"
 #include "mamba/sampler.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string>
 
 namespace mamba {
@@ -61,20 +61,14 @@ Status CudaModel::startSampledDecode(const int32_t *tokens, CudaState &state,
     return Status::error("sampled decode: the sampler configs are null");
   const int64_t batch = state.batch(), vocab = config_.vocabSize;
   bool sampled = false, penalized = false;
-  std::vector<float> params(8 * batch, 0.0f);
+  std::vector<float> params(cuda::kSamplePickParams * batch);
   for (int64_t b = 0; b < batch; ++b) {
     const SamplerConfig &c = configs[b];
     const std::string which = "sampled decode: sequence " + std::to_string(b);
     if (Status s = validate(c); !s.ok())
       return Status::error(which + ": " + s.message());
-    const bool greedy = isGreedy(c);
-    float *row = params.data() + 8 * b;
-    row[0] = greedy ? 0.0f : c.temperature;
-    row[1] = c.minP;
-    row[2] = c.repetitionPenalty;
-    row[3] = c.topP;
-    std::memcpy(&row[4], &c.topK, sizeof(float)); // an int's bits
-    sampled |= !greedy || c.repetitionPenalty != 1.0f;
+    cuda::samplePickParams(c, params.data() + cuda::kSamplePickParams * b);
+    sampled |= !isGreedy(c) || c.repetitionPenalty != 1.0f;
     penalized |= c.repetitionPenalty != 1.0f;
   }
   if (!sampled)
