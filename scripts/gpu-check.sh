@@ -6,7 +6,10 @@
 # decode's kinds of output, default path). With BASE, a source tree or a
 # `git archive` tarball of another commit, also mamba-run decode figures of
 # both builds, alternated, greedy and sampled, batch 1 and 16.
-# Usage: scripts/gpu-check.sh [build-dir]   (BASE=..., OUT=dir)
+# STEPS picks some of "tests pick decode ab" (default all; the builds always
+# run, and do nothing when up to date), so that a run cut short by a time
+# limit can go on where it stopped.
+# Usage: scripts/gpu-check.sh [build-dir]   (BASE=..., OUT=dir, STEPS=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build-gpu}
@@ -15,7 +18,9 @@ mkdir -p "$out"
 config=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DMAMBA_BUILD_COMPILER=OFF
   -DMAMBA_ENABLE_CUDA=ON -DMAMBA_BUILD_BENCHMARKS=OFF)
 
+steps=" ${STEPS:-tests pick decode ab} "
 step() { echo "== $*" | tee -a "$out/summary.txt"; }
+wanted() { [[ $steps == *" $1 "* ]]; }
 
 step "build $build"
 [ -f "$build/build.ninja" ] || cmake -S . -B "$build" "${config[@]}" >"$out/configure.log"
@@ -23,18 +28,24 @@ ninja -C "$build" >"$out/build.log" || { tail -40 "$out/build.log"; exit 1; }
 nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader \
   | tee -a "$out/summary.txt" || true
 
-step "GPU tests"
-ctest --test-dir "$build" -R "Cuda|Golden|cuda|Plan|Sampler|LogitRows|Generate" \
-  -E GridCompiles -j8 --output-on-failure >"$out/ctest.log" 2>&1 || true
-grep -E "tests passed|tests failed|\(Failed\)|\(Skipped\)" "$out/ctest.log" \
-  | tee -a "$out/summary.txt"
+if wanted tests; then
+  step "GPU tests"
+  ctest --test-dir "$build" -R "Cuda|Golden|cuda|Plan|Sampler|LogitRows|Generate" \
+    -E GridCompiles -j8 --output-on-failure >"$out/ctest.log" 2>&1 || true
+  grep -E "tests passed|tests failed|\(Failed\)|\(Skipped\)" "$out/ctest.log" |
+    tee -a "$out/summary.txt"
+fi
+if wanted pick; then
+  step "cuda_pick_bench"
+  "$build/test/Runtime/cuda_pick_bench" | tee "$out/pick.md"
+fi
+if wanted decode; then
+  step "cuda_decode_bench (default path)"
+  DEFAULT_ONLY=1 "$build/test/Runtime/cuda_decode_bench" 130m 1.4b |
+    tee "$out/decode.md"
+fi
 
-step "cuda_pick_bench"
-"$build/test/Runtime/cuda_pick_bench" | tee "$out/pick.md"
-step "cuda_decode_bench (default path)"
-DEFAULT_ONLY=1 "$build/test/Runtime/cuda_decode_bench" 130m 1.4b | tee "$out/decode.md"
-
-[ -n "${BASE:-}" ] || exit 0
+[ -n "${BASE:-}" ] && wanted ab || exit 0
 base=$BASE
 if [ -f "$base" ]; then # a tarball: extract it next to the logs
   mkdir -p "$out/base" && tar -xf "$base" -C "$out/base" && base=$out/base

@@ -315,5 +315,23 @@ TEST(SamplePickEmulated, AThousandThreadsPickAsSixtyFour) {
     EXPECT_EQ(runPicks(v, row, c, uniforms, seen).next, small.next) << v.name;
 }
 
+// The runtime's vocabulary limit is the kernel's: the largest weight (the
+// maximum's, exp(0)) times kSamplePickMaxVocab fits 64 bits, one more token
+// would not, and the runtime refuses a vocabulary beyond it.
+TEST(SamplePickEmulated, VocabularyLimitIsWhatTheWeightsSumTo) {
+  for (auto weight :
+       {sample_pick_thread_runs_64_weight, sample_pick_warp_runs_64_weight}) {
+    const unsigned long long top = weight(3.5f, 3.5f, 1.0f / 0.7f);
+    EXPECT_EQ(top, 1ull << 40);
+    EXPECT_LE(top, UINT64_MAX / cuda::kSamplePickMaxVocab);
+    EXPECT_GT(top, UINT64_MAX / (cuda::kSamplePickMaxVocab + 1));
+  }
+  EXPECT_TRUE(cuda::checkSamplePickVocab(cuda::kSamplePickMaxVocab).ok());
+  const Status over = cuda::checkSamplePickVocab(cuda::kSamplePickMaxVocab + 1);
+  ASSERT_FALSE(over.ok());
+  EXPECT_NE(over.message().find("16777216 tokens"), std::string::npos)
+      << over.message();
+}
+
 } // namespace
 } // namespace mamba

@@ -73,6 +73,7 @@ Status CudaModel::startSampledDecode(const int32_t *tokens, CudaState &state,
   }
   if (!sampled)
     return startPicks(tokens, state, false);
+  MAMBA_RETURN_IF_ERROR(cuda::checkSamplePickVocab(vocab));
   Impl &m = *impl_;
   MAMBA_RETURN_IF_ERROR(stageUniforms(uniforms, batch, 0));
   MAMBA_RETURN_IF_ERROR(m.device->upload(m.sampleParams.ptr(), params.data(),

@@ -6,8 +6,11 @@
 #define MAMBA_RUNTIME_CUDA_SAMPLE_PICK_PARAMS_H
 
 #include "mamba/sampler.h"
+#include "mamba/status.h"
 
+#include <cstdint>
 #include <cstring>
+#include <string>
 
 namespace mamba::cuda {
 
@@ -24,6 +27,22 @@ inline void samplePickParams(const SamplerConfig &c, float *row) {
   row[3] = c.topP;
   std::memcpy(&row[4], &c.topK, sizeof(float));
   row[5] = row[6] = row[7] = 0.0f;
+}
+
+/// The largest vocabulary whose weights sample_pick sums exactly: each is
+/// in fixed point with 40 fraction bits (at most 2^40), and a row's sum
+/// must fit 64 bits.
+constexpr int64_t kSamplePickMaxVocab = (int64_t{1} << 24) - 1;
+
+/// An error for a vocabulary sample_pick cannot sum (no real model comes
+/// near it, but a wrapped sum would pick wrong tokens without a sign).
+inline Status checkSamplePickVocab(int64_t vocab) {
+  if (vocab <= kSamplePickMaxVocab)
+    return Status::success();
+  return Status::error(
+      "sampled decode on the GPU: the vocabulary has " + std::to_string(vocab) +
+      " tokens, more than the " + std::to_string(kSamplePickMaxVocab) +
+      " whose fixed-point weights its pick can sum in 64 bits");
 }
 
 } // namespace mamba::cuda
