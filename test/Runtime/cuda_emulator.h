@@ -5,7 +5,9 @@
 // a barrier or a warp intrinsic, so a run is deterministic, and a lane that
 // waits on a mask naming a lane that has left is reported as a deadlock.
 // Include it, then the kernel's source (with __CUDA_ARCH__ defined as the
-// architecture to emulate).
+// architecture to emulate), prelude (emitPrelude()) included: it defines
+// MAMBA_HOST_EMULATION, which keeps the prelude's inline PTX out, and gives
+// the prelude the four functions that stand in for it.
 #ifndef MAMBA_TEST_RUNTIME_CUDA_EMULATOR_H
 #define MAMBA_TEST_RUNTIME_CUDA_EMULATOR_H
 
@@ -169,9 +171,27 @@ template <class T> T fromBits(uint64_t b) {
 #define __device__
 #define __global__
 #define __forceinline__ inline
-#define __launch_bounds__(threads)
+#define __launch_bounds__(...)
 #define __shared__ static // blocks run one at a time
 #define __restrict__ __restrict
+#define __align__(n) __attribute__((aligned(n)))
+
+// The prelude's PTX, as the host computes it: exact where the GPU's is
+// approximate (ex2.approx, rcp.approx are within 2 ulp of these).
+#define MAMBA_HOST_EMULATION 1
+inline float mamba_exp2(float x) { return std::exp2(x); }
+inline float mamba_rcp(float x) { return 1.0f / x; }
+inline float mamba_f16_to_f32(unsigned short h) {
+  _Float16 f;
+  std::memcpy(&f, &h, sizeof h);
+  return static_cast<float>(f);
+}
+inline unsigned short mamba_f32_to_f16(float v) {
+  const _Float16 f = static_cast<_Float16>(v); // round to nearest even
+  unsigned short h;
+  std::memcpy(&h, &f, sizeof h);
+  return h;
+}
 
 struct float4 {
   float x, y, z, w;
@@ -183,10 +203,15 @@ inline int4 make_int4(int x, int y, int z, int w) { return {x, y, z, w}; }
 
 #define threadIdx (mamba::emu::self().thread)
 #define blockIdx (mamba::emu::blockIndex())
+#define gridDim (mamba::emu::gridSize())
 namespace mamba::emu {
 inline Index &blockIndex() {
   static Index i;
   return i;
+}
+inline Index &gridSize() {
+  static Index g;
+  return g;
 }
 } // namespace mamba::emu
 
@@ -200,6 +225,9 @@ inline unsigned __float_as_uint(float f) {
   return mamba::emu::fromBits<unsigned>(mamba::emu::bits(f));
 }
 inline float __int_as_float(int i) {
+  return mamba::emu::fromBits<float>(mamba::emu::bits(i));
+}
+inline float __uint_as_float(unsigned i) {
   return mamba::emu::fromBits<float>(mamba::emu::bits(i));
 }
 inline int __ffs(unsigned x) { return __builtin_ffs(static_cast<int>(x)); }
@@ -222,9 +250,12 @@ inline void __syncthreads() {
   progress();
 }
 
-template <class T> T __shfl_sync(unsigned mask, T v, int src) {
-  return mamba::emu::fromBits<T>(
-      mamba::emu::meet(mask, mamba::emu::bits(v))[src % 32]);
+// `width` (a power of two) splits the warp into segments; `src` is then a
+// lane of the caller's segment.
+template <class T> T __shfl_sync(unsigned mask, T v, int src, int width = 32) {
+  const unsigned segment = mamba::emu::lane() & ~(width - 1u);
+  return mamba::emu::fromBits<T>(mamba::emu::meet(
+      mask, mamba::emu::bits(v))[segment + (src & (width - 1))]);
 }
 template <class T> T __shfl_up_sync(unsigned mask, T v, unsigned d) {
   const std::array<uint64_t, 32> all =
@@ -238,9 +269,15 @@ template <class T> T __shfl_down_sync(unsigned mask, T v, unsigned d) {
   const unsigned l = mamba::emu::lane();
   return l + d < 32 ? mamba::emu::fromBits<T>(all[l + d]) : v;
 }
-template <class T> T __shfl_xor_sync(unsigned mask, T v, int m) {
-  return mamba::emu::fromBits<T>(mamba::emu::meet(
-      mask, mamba::emu::bits(v))[(mamba::emu::lane() ^ m) % 32]);
+template <class T>
+T __shfl_xor_sync(unsigned mask, T v, int m, int width = 32) {
+  // A lane outside the caller's segment gives the caller its own value.
+  const unsigned l = mamba::emu::lane(), src = (l ^ m) % 32;
+  const std::array<uint64_t, 32> all =
+      mamba::emu::meet(mask, mamba::emu::bits(v));
+  return (src & ~(width - 1u)) == (l & ~(width - 1u))
+             ? mamba::emu::fromBits<T>(all[src])
+             : v;
 }
 inline unsigned __ballot_sync(unsigned mask, int predicate) {
   const std::array<uint64_t, 32> all = mamba::emu::meet(mask, predicate != 0);
@@ -276,14 +313,25 @@ template <class T> T atomicAdd(T *address, T v) {
 }
 
 namespace mamba::emu {
-/// Runs `kernel(args...)` over `grid` blocks of `threads` threads.
+/// Runs `kernel(args...)` over a grid of `grid.x` x `grid.y` x `grid.z`
+/// blocks (0 counts as 1) of `threads` threads, one block after another.
+template <class... Params, class... Args>
+void launch(void (*kernel)(Params...), Index grid, unsigned threads,
+            Args... args) {
+  grid.y = std::max(grid.y, 1u);
+  grid.z = std::max(grid.z, 1u);
+  gridSize() = grid;
+  for (unsigned z = 0; z < grid.z; ++z)
+    for (unsigned y = 0; y < grid.y; ++y)
+      for (unsigned x = 0; x < grid.x; ++x) {
+        blockIndex() = {x, y, z};
+        runBlock(threads, [&] { kernel(args...); });
+      }
+}
 template <class... Params, class... Args>
 void launch(void (*kernel)(Params...), unsigned grid, unsigned threads,
             Args... args) {
-  for (unsigned g = 0; g < grid; ++g) {
-    blockIndex().x = g;
-    runBlock(threads, [&] { kernel(args...); });
-  }
+  launch(kernel, Index{grid, 1, 1}, threads, args...);
 }
 } // namespace mamba::emu
 

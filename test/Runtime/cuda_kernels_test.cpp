@@ -4,6 +4,7 @@
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_test_util.h"
 #include "mamba/dtype.h"
+#include "scan_reference.h"
 #include "test_util.h"
 
 #include <algorithm>
@@ -14,58 +15,15 @@ namespace mamba {
 namespace {
 
 namespace cg = codegen::cuda;
+using test::cpuScan;
 using test::fromDevice;
 using test::maxAbs;
 using test::maxAbsDiff;
 using test::randomVector;
 using test::roundToBf16;
+using test::toChannelMajor;
 using test::toDevice;
-
-/// [B, L, C] -> [B, C, L].
-std::vector<float> toChannelMajor(const std::vector<float> &v, int64_t b,
-                                  int64_t l, int64_t c) {
-  std::vector<float> out(v.size());
-  for (int64_t i = 0; i < b; ++i)
-    for (int64_t t = 0; t < l; ++t)
-      for (int64_t j = 0; j < c; ++j)
-        out[(i * c + j) * l + t] = v[(i * l + t) * c + j];
-  return out;
-}
-
-struct ScanShape {
-  int64_t batch, len, channels, dState;
-};
-
-/// The CPU runtime's scan of token-major [batch, len, *] inputs: y, and
-/// `state` advanced in place ([batch, channels, dState]).
-void cpuScan(const std::vector<float> &u, std::vector<float> delta,
-             const std::vector<float> &z, const std::vector<float> &b,
-             const std::vector<float> &c, const std::vector<float> &a,
-             const std::vector<float> &d, const std::vector<float> &bias,
-             ScanShape shape, std::vector<float> &y,
-             std::vector<float> &state) {
-  // `delta` is a copy: the CPU scan overwrites it with dt.
-  const int64_t L = shape.len, E = shape.channels, N = shape.dState;
-  y.assign(shape.batch * L * E, 0.0f);
-  for (int64_t i = 0; i < shape.batch; ++i) {
-    cpu::ScanArgs args{};
-    args.x = u.data() + i * L * E;
-    args.delta = delta.data() + i * L * E;
-    args.z = z.data() + i * L * E;
-    args.b = b.data() + i * L * N;
-    args.c = c.data() + i * L * N;
-    args.a = a.data();
-    args.d = d.data();
-    args.dtBias = bias.data();
-    args.state = state.data() + i * E * N;
-    args.y = y.data() + i * L * E;
-    args.ldx = args.ldDelta = args.ldz = args.ldy = E;
-    args.ldBC = N;
-    args.len = L;
-    args.dState = N;
-    cpu::selectiveScan(args, 0, E);
-  }
-}
+using test::toTokenMajor;
 
 struct ScanCase {
   cg::ElemType io;
@@ -175,13 +133,7 @@ TEST_P(CudaKernelsScan, MatchesCpu) {
   } else {
     y = fromDevice<float>(*dev, *yDev);
   }
-  std::vector<float> yCmp = y;
-  if (channelMajor) { // back to [B, L, E]
-    for (int64_t i = 0; i < B; ++i)
-      for (int64_t t2 = 0; t2 < L; ++t2)
-        for (int64_t j = 0; j < E; ++j)
-          yCmp[(i * L + t2) * E + j] = y[(i * E + j) * L + t2];
-  }
+  const std::vector<float> yCmp = channelMajor ? toTokenMajor(y, B, L, E) : y;
   // BF16 output: 8 bits of mantissa, relative rounding 2^-9.
   const float tol = bf16 ? 1e-2f : 1e-4f;
   const float yMax = maxAbs(yRef.data(), yRef.size());
@@ -346,14 +298,7 @@ TEST_P(CudaKernelsChunkedScan, MatchesSequentialAndCpu) {
     } else {
       y = fromDevice<float>(*dev, buf);
     }
-    if (!channelMajor)
-      return y;
-    std::vector<float> out(y.size()); // back to [B, L, E]
-    for (int64_t i = 0; i < B; ++i)
-      for (int64_t t2 = 0; t2 < L; ++t2)
-        for (int64_t j = 0; j < E; ++j)
-          out[(i * L + t2) * E + j] = y[(i * E + j) * L + t2];
-    return out;
+    return channelMajor ? toTokenMajor(y, B, L, E) : y;
   };
   const std::vector<float> yS = readY(*ySeq), yT = readY(*yTp);
   const std::vector<float> hS = fromDevice<float>(*dev, seqState);

@@ -85,16 +85,6 @@ std::vector<T> fromDevice(cuda::Device &dev, const cuda::DeviceBuffer &b) {
   return v;
 }
 
-/// Rounds to BF16 in place (what the device will see) and returns the bits.
-inline std::vector<uint16_t> roundToBf16(std::vector<float> &v) {
-  std::vector<uint16_t> bits(v.size());
-  for (size_t i = 0; i < v.size(); ++i) {
-    bits[i] = floatToBf16(v[i]);
-    v[i] = bf16ToFloat(bits[i]);
-  }
-  return bits;
-}
-
 } // namespace mamba::test
 
 #endif // MAMBA_TEST_RUNTIME_CUDA_TEST_UTIL_H
