@@ -842,25 +842,32 @@ TEST(CudaCodegen, GreedyPickCompilesAndChecksItsSchedule) {
 }
 
 TEST(CudaCodegen, SamplePickCompilesAndChecksItsSchedule) {
-  for (bool warpRuns : {false, true})
+  using Path = cg::SamplePickPath;
+  for (Path path : {Path::ThreadRuns, Path::WarpRuns, Path::ByTopK})
     for (int threads : {32, 256, 1024}) {
       cg::SamplePickDesc d;
-      d.warpRuns = warpRuns;
+      d.path = path;
       d.schedule.threadsPerBlock = threads;
       const cg::Emitted e = cg::emitSamplePick(d);
-      expectCompiles({e}, std::string("sample_pick ") +
-                              (warpRuns ? "warp" : "thread") + " runs, " +
+      expectCompiles({e}, "sample_pick path " +
+                              std::to_string(static_cast<int>(path)) + ", " +
                               std::to_string(threads) + " threads");
       EXPECT_NE(e.source.find("one block of " + std::to_string(threads) +
                               " threads per row"),
                 std::string::npos);
+      // Each path's code is there only where the kernel can take it.
       EXPECT_EQ(e.source.find("__reduce_add_sync") != std::string::npos,
-                warpRuns);
+                path != Path::ThreadRuns);
+      EXPECT_EQ(e.source.find("const int run = (vocab + ") != std::string::npos,
+                path != Path::WarpRuns);
+      EXPECT_EQ(e.source.find("const bool warp_runs = top_k > 0 && top_k <= "
+                              "512;") != std::string::npos,
+                path == Path::ByTopK);
     }
   // The warp-run histograms sum a digit's lanes with redux from sm_80 on;
   // below, they add with an atomic per token.
   cg::SamplePickDesc warp;
-  warp.warpRuns = true;
+  warp.path = Path::WarpRuns;
   for (const char *arch : {"compute_75", "compute_80"}) {
     Expected<std::string> ptx =
         cuda::compileCuda(cg::emitModule({cg::emitSamplePick(warp).source}),
@@ -876,6 +883,11 @@ TEST(CudaCodegen, SamplePickCompilesAndChecksItsSchedule) {
                   cg::emitSamplePick(warp)},
                  "greedy and sampled picks together");
   cg::SamplePickDesc d;
+  d.warpRunsMaxTopK = 0;
+  EXPECT_EQ(cg::emitSamplePick(d).error,
+            "sample_pick 'sample_pick': warpRunsMaxTopK must be at least 1, "
+            "got 0");
+  d.warpRunsMaxTopK = 512;
   d.schedule.threadsPerBlock = 48;
   EXPECT_NE(cg::emitSamplePick(d).error.find("multiple of 32 in [32, 1024]"),
             std::string::npos);

@@ -1,7 +1,8 @@
 // The pick that ends a decode step, alone: greedy_pick and sample_pick over
 // rows of 50 280 logits (Mamba's vocabulary) drawn like a model's (normal,
 // a few peaked tokens), for the samplers mamba-run offers, at batch 1 and 16.
-// Both variants of sample_pick (SamplePickDesc::warpRuns) side by side.
+// sample_pick's paths (SamplePickPath) side by side: thread runs, warp
+// runs, and the default that chooses between them by the row's top-k.
 // Back-to-back launches on rows that stay in L2, as in a decode step where
 // lm_head has just written them; so each figure includes the gap between
 // launches. Prints microseconds per launch. Usage: cuda_pick_bench.
@@ -47,12 +48,16 @@ std::vector<Case> cases() {
   // memory and does O(k^2 / threads) work there: near its cap.
   SamplerConfig big = kp;
   big.topK = 1000;
+  // Near the default's bound between the paths (warpRunsMaxTopK).
+  SamplerConfig mid = kp;
+  mid.topK = 500;
   return {{"temperature 0.8", t},
           {"+ top-k 50", k},
           {"+ top-p 0.9", p},
           {"+ top-k 50 + top-p 0.9", kp},
           {"+ min-p 0.05", m},
           {"+ top-k 50 + top-p 0.9 + penalty 1.2", r},
+          {"+ top-k 500 + top-p 0.9", mid},
           {"+ top-k 1000 + top-p 0.9", big}};
 }
 
@@ -73,12 +78,16 @@ Expected<cuda::DeviceBuffer> upload(cuda::Device &dev, const std::vector<T> &v,
   return b;
 }
 
-/// sample_pick's variants: thread runs, then warp runs.
+/// sample_pick's paths, in SamplePickPath's order: thread runs, warp runs,
+/// by top-k (the default).
 std::vector<cg::SamplePickDesc> variants() {
-  std::vector<cg::SamplePickDesc> out(2);
-  out[0].warpRuns = false; // whichever the default is
-  out[1].warpRuns = true;
+  std::vector<cg::SamplePickDesc> out(3);
+  out[0].path = cg::SamplePickPath::ThreadRuns;
+  out[0].name = "sample_pick_thread_runs";
+  out[1].path = cg::SamplePickPath::WarpRuns;
   out[1].name = "sample_pick_warp_runs";
+  out[2].path = cg::SamplePickPath::ByTopK;
+  out[2].name = "sample_pick_by_top_k";
   return out;
 }
 
@@ -120,12 +129,12 @@ Status benchBatch(cuda::Device &dev, const cuda::Module &module, int rows) {
   });
   if (!g.ok())
     return g.status();
-  std::printf("| greedy (greedy_pick) | %d | %.1f | |\n", rows, *g * 1e3);
+  std::printf("| greedy (greedy_pick) | %d | %.1f | | |\n", rows, *g * 1e3);
   for (const Case &c : cases()) {
     auto p = upload(dev, paramsOf(c.config, rows), "sampler parameters");
     if (!p.ok())
       return p.status();
-    double us[2] = {0, 0};
+    double us[3] = {0, 0, 0};
     for (const cg::SamplePickDesc &sample : variants()) {
       Expected<CUfunction> f = module.function(sample.name);
       if (!f.ok())
@@ -138,9 +147,10 @@ Status benchBatch(cuda::Device &dev, const cuda::Module &module, int rows) {
       });
       if (!ms.ok())
         return ms.status();
-      us[sample.warpRuns] = *ms * 1e3;
+      us[static_cast<int>(sample.path)] = *ms * 1e3;
     }
-    std::printf("| %s | %d | %.1f | %.1f |\n", c.what, rows, us[0], us[1]);
+    std::printf("| %s | %d | %.1f | %.1f | %.1f |\n", c.what, rows, us[0],
+                us[1], us[2]);
   }
   return Status::success();
 }
@@ -159,8 +169,8 @@ int main() {
   if (!module.ok())
     return fail(module.status());
   std::printf("device: %s; vocabulary %d; microseconds per pick\n\n| "
-              "sampler | batch | thread runs | warp runs |\n|---|---|---|---|"
-              "\n",
+              "sampler | batch | thread runs | warp runs | by top-k "
+              "(default) |\n|---|---|---|---|---|\n",
               (*dev)->name().c_str(), kVocab);
   for (int rows : {1, 16})
     if (Status s = benchBatch(**dev, **module, rows); !s.ok())

@@ -93,13 +93,27 @@ void appendParams(std::vector<float> &params, const SamplerConfig &c) {
                                 cuda::kSamplePickParams);
 }
 
+std::string pathName(cg::SamplePickPath path) {
+  switch (path) {
+  case cg::SamplePickPath::ThreadRuns:
+    return "ThreadRuns";
+  case cg::SamplePickPath::WarpRuns:
+    return "WarpRuns";
+  case cg::SamplePickPath::ByTopK:
+    return "ByTopK";
+  }
+  return "?";
+}
+
 /// The sample_pick kernel compiled for the GPU, in the variant the
-/// parameter names (SamplePickDesc::warpRuns); skips without a GPU.
-class CudaSampleKernel : public ::testing::TestWithParam<bool> {
+/// parameter names (SamplePickDesc::path; ByTopK with a bound that the
+/// tests' top-ks reach on both sides); skips without a GPU.
+class CudaSampleKernel : public ::testing::TestWithParam<cg::SamplePickPath> {
 protected:
   void SetUp() override {
     MAMBA_OPEN_DEVICE_OR_SKIP(dev);
-    desc.warpRuns = GetParam();
+    desc.path = GetParam();
+    desc.warpRunsMaxTopK = 20;
     module = test::compileModule(*dev, {cg::emitSamplePick(desc)});
     ASSERT_TRUE(module);
   }
@@ -410,10 +424,13 @@ TEST(CudaSample, MisuseIsAnError) {
               "no decode pipeline of this state is in flight");
 }
 
-INSTANTIATE_TEST_SUITE_P(Variants, CudaSampleKernel, ::testing::Bool(),
-                         [](const ::testing::TestParamInfo<bool> &info) {
-                           return info.param ? "WarpRuns" : "ThreadRuns";
-                         });
+INSTANTIATE_TEST_SUITE_P(
+    Variants, CudaSampleKernel,
+    ::testing::Values(cg::SamplePickPath::ThreadRuns,
+                      cg::SamplePickPath::WarpRuns, cg::SamplePickPath::ByTopK),
+    [](const ::testing::TestParamInfo<cg::SamplePickPath> &info) {
+      return pathName(info.param);
+    });
 
 } // namespace
 } // namespace mamba

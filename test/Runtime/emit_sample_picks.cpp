@@ -20,12 +20,18 @@ int main(int argc, char **argv) {
     return 2;
   }
   const std::string dir = argv[1];
-  auto variant = [](bool warpRuns, int threads, const char *suffix) {
+  using Path = cg::SamplePickPath;
+  auto variant = [](Path path, int threads, const char *suffix) {
     cg::SamplePickDesc d;
-    d.warpRuns = warpRuns;
+    d.path = path;
     d.schedule.threadsPerBlock = threads;
+    // A bound the test's rows reach on both sides (most of their top-ks
+    // keep fewer tokens than the default's 512).
+    d.warpRunsMaxTopK = 20;
     d.name = std::string("sample_pick_") +
-             (warpRuns ? "warp_runs_" : "thread_runs_") +
+             (path == Path::ThreadRuns ? "thread_runs_"
+              : path == Path::WarpRuns ? "warp_runs_"
+                                       : "by_top_k_") +
              std::to_string(threads) + suffix;
     return cg::emitSamplePick(d);
   };
@@ -37,9 +43,10 @@ int main(int argc, char **argv) {
   };
   const std::vector<std::pair<std::string, std::vector<cg::Emitted>>> files = {
       {"sample_picks.inc",
-       {variant(false, 64, ""), variant(false, 1024, ""), variant(true, 64, ""),
-        variant(true, 1024, ""), greedy(64)}},
-      {"sample_picks_sm75.inc", {variant(true, 64, "_sm75")}}};
+       {variant(Path::ThreadRuns, 64, ""), variant(Path::ThreadRuns, 1024, ""),
+        variant(Path::WarpRuns, 64, ""), variant(Path::WarpRuns, 1024, ""),
+        variant(Path::ByTopK, 64, ""), greedy(64)}},
+      {"sample_picks_sm75.inc", {variant(Path::WarpRuns, 64, "_sm75")}}};
   for (const auto &[name, kernels] : files) {
     std::ofstream out(dir + "/" + name);
     for (const cg::Emitted &e : kernels) {

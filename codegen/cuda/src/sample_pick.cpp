@@ -270,8 +270,6 @@ const char *kThreadRunsTail =
 /// block.
 const char *kThreadRunsMaxLoop =
     R"(  // The maximum after the penalty, and the first NaN or +inf before it.
-  float best = 0.0f;
-  int best_i = vocab, bad = vocab;
   for (int i = threadIdx.x; i < vocab; i += $THREADS) {
     const float raw = row[i];
     if (raw != raw || raw == __int_as_float(0x7f800000)) {
@@ -314,6 +312,8 @@ $NAME(const float *__restrict__ logits, long long ld, int vocab,
   const int top_k = __float_as_int(params[2 * blockIdx.x + 1].x);
   const int lane = threadIdx.x % 32, warp = threadIdx.x / 32;
   const int warps = $THREADS / 32;
+  float best = 0.0f;
+  int best_i = vocab, bad = vocab;
 
 $MAX_LOOP  $NAME_warp_reduce(best, best_i, bad, vocab);
   if (lane == 0) {
@@ -368,17 +368,40 @@ Emitted emitSamplePick(const SamplePickDesc &d) {
   if (std::string e = detail::checkPick("sample_pick", d.name, d.schedule);
       !e.empty())
     return {"", e};
+  if (d.path == SamplePickPath::ByTopK && d.warpRunsMaxTopK < 1)
+    return {"", "sample_pick '" + d.name +
+                    "': warpRunsMaxTopK must be at least 1, got " +
+                    std::to_string(d.warpRunsMaxTopK)};
   const detail::Vars names = {
       {"NAME", d.name},
       {"THREADS", std::to_string(d.schedule.threadsPerBlock)}};
-  std::string sampling = kSampleHelpers, tail = kThreadRunsTail,
-              maxLoop = kThreadRunsMaxLoop;
-  if (d.warpRuns) {
+  const bool threadRuns = d.path != SamplePickPath::WarpRuns;
+  const bool warpRuns = d.path != SamplePickPath::ThreadRuns;
+  std::string sampling = kSampleHelpers, tail, maxLoop;
+  if (threadRuns) {
+    sampling += kThreadRunsSelect;
+    tail = kThreadRunsTail;
+    maxLoop = kThreadRunsMaxLoop;
+  }
+  if (warpRuns) {
     sampling += detail::kWarpRunsHelpers;
     tail = detail::kWarpRunsTail;
-    maxLoop = detail::kWarpRunsMaxLoop;
-  } else {
-    sampling += kThreadRunsSelect;
+    // The warp-run pass for the maximum counts the live tokens for top-k.
+    maxLoop = "  unsigned long long live = 0;\n" +
+              std::string(detail::kWarpRunsMaxLoop);
+  }
+  if (threadRuns && warpRuns) {
+    // A branch per row on its top-k, the same for the whole block.
+    maxLoop = "  // Rows that keep at most " +
+              std::to_string(d.warpRunsMaxTopK) +
+              " tokens by top-k take the warp-run path.\n"
+              "  const bool warp_runs = top_k > 0 && top_k <= " +
+              std::to_string(d.warpRunsMaxTopK) +
+              ";\n  unsigned long long live = 0;\n  if (warp_runs) {\n" +
+              detail::indent(detail::kWarpRunsMaxLoop, 2) + "  } else {\n" +
+              detail::indent(kThreadRunsMaxLoop, 2) + "  }\n";
+    tail = "  if (warp_runs) {\n" + detail::indent(detail::kWarpRunsTail, 2) +
+           "  } else {\n" + detail::indent(kThreadRunsTail, 2) + "  }\n";
   }
   detail::Vars v = names;
   v.insert(v.end(), {{"ARGMAX", detail::argmaxHelpers(d.name)},

@@ -1,4 +1,4 @@
-// The warp-run variant of the sampled pick (SamplePickDesc::warpRuns). One
+// The warp-run path of the sampled pick (SamplePickPath::WarpRuns). One
 // block reads its row several times (the maximum, the radix passes, the
 // walk), so: fewer passes (the first top-k histogram built with the
 // maximum; after a top-k of at most 1 024 tokens, the rest done on a list
@@ -318,9 +318,6 @@ const char *const kWarpRunsMaxLoop =
   // penalty keeps them as they are), the number of live tokens and, for
   // top-k, its radix select's first histogram (a count per top digit): one
   // pass for all four.
-  float best = 0.0f;
-  int best_i = vocab, bad = vocab;
-  unsigned long long live = 0;
   const bool count_top = top_k > 0 && p.x != 0.0f;
   if (count_top) {
     for (int d = threadIdx.x; d < 2048; d += $THREADS)

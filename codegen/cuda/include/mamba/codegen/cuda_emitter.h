@@ -154,6 +154,27 @@ struct GreedyPickDesc {
   Schedule schedule{1024, 4};
 };
 
+/// How sample_pick walks a row. Both paths pick the same tokens (integer
+/// sums, the same order); they differ in speed by sampler (H100, 50 280
+/// logits, bench/results/cuda-2026-12-07g.md): the warp-run path takes
+/// half the time of the thread-run one where a top-k of 50 precedes
+/// (89 against 169 us with temperature alone + top-k, 96 against 202 with
+/// top-p too), the thread-run path two thirds where no top-k does
+/// (temperature alone 24 against 36 us, top-p 160 against 303).
+enum class SamplePickPath {
+  /// Each thread walks a contiguous run of ids; histograms take a
+  /// shared-memory atomic per token.
+  ThreadRuns,
+  /// Fewer passes over the row (after a top-k of at most 1 024 tokens, the
+  /// rest on a list of them in shared memory), batched row loads, one
+  /// histogram atomic per warp and digit, walks in id order over a run of
+  /// ids per warp (read coalesced).
+  WarpRuns,
+  /// Per row: WarpRuns where top-k keeps 1 to warpRunsMaxTopK tokens,
+  /// ThreadRuns otherwise.
+  ByTopK,
+};
+
 /// The sampled pick of a decode step (F32 logits): repetition penalty,
 /// temperature, top-k, top-p and min-p as the host sampler applies them,
 /// the pick drawn with a uniform the host passes. One block per row.
@@ -161,14 +182,12 @@ struct SamplePickDesc {
   std::string name = "sample_pick";
   /// threadsPerBlock (itemsPerThread is not used).
   Schedule schedule{1024, 1};
-  /// The warp-run variant: the same picks with fewer passes over the row
-  /// (after a top-k of at most 1 024 tokens, the rest on a list of them in
-  /// shared memory), batched row loads, one histogram atomic per warp and
-  /// digit, walks in id order over a run of ids per warp (read coalesced)
-  /// instead of per thread. Off by default until it has been checked and
-  /// measured on a GPU (cuda_sample_test and cuda_pick_bench run both
-  /// variants; sample_pick_emulated_test checks it on the host).
-  bool warpRuns = false;
+  SamplePickPath path = SamplePickPath::ByTopK;
+  /// ByTopK's bound: the listed top-k's pick costs O(k^2 / threads) shared
+  /// reads, and at k = 1 000 (+ top-p 0.9) the warp-run path is already
+  /// 10% slower (239 against 216 us); 512 lies between that and the 50
+  /// where it is twice as fast.
+  int warpRunsMaxTopK = 512;
 };
 
 /// ssm.linear for a few rows of activations (decode): y[b, row] = W[row] .
