@@ -11,26 +11,27 @@
 
 namespace mamba::test {
 
+/// [B, R, C] -> [B, C, R].
+inline std::vector<float> transposeRows(const std::vector<float> &v, int64_t b,
+                                        int64_t r, int64_t c) {
+  std::vector<float> out(v.size());
+  for (int64_t i = 0; i < b; ++i)
+    for (int64_t t = 0; t < r; ++t)
+      for (int64_t j = 0; j < c; ++j)
+        out[(i * c + j) * r + t] = v[(i * r + t) * c + j];
+  return out;
+}
+
 /// [B, L, C] -> [B, C, L].
 inline std::vector<float> toChannelMajor(const std::vector<float> &v, int64_t b,
                                          int64_t l, int64_t c) {
-  std::vector<float> out(v.size());
-  for (int64_t i = 0; i < b; ++i)
-    for (int64_t t = 0; t < l; ++t)
-      for (int64_t j = 0; j < c; ++j)
-        out[(i * c + j) * l + t] = v[(i * l + t) * c + j];
-  return out;
+  return transposeRows(v, b, l, c);
 }
 
 /// [B, C, L] -> [B, L, C].
 inline std::vector<float> toTokenMajor(const std::vector<float> &v, int64_t b,
                                        int64_t l, int64_t c) {
-  std::vector<float> out(v.size());
-  for (int64_t i = 0; i < b; ++i)
-    for (int64_t t = 0; t < l; ++t)
-      for (int64_t j = 0; j < c; ++j)
-        out[(i * l + t) * c + j] = v[(i * c + j) * l + t];
-  return out;
+  return transposeRows(v, b, c, l);
 }
 
 struct ScanShape {
