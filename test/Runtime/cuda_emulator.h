@@ -230,6 +230,7 @@ inline float __int_as_float(int i) {
 inline float __uint_as_float(unsigned i) {
   return mamba::emu::fromBits<float>(mamba::emu::bits(i));
 }
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline int __ffs(unsigned x) { return __builtin_ffs(static_cast<int>(x)); }
 inline int __popc(unsigned x) { return __builtin_popcount(x); }
 

@@ -1,0 +1,62 @@
+// Writes the decode GEMV kernel in the variants cuda_decode_kernels_test
+// runs on a GPU (input and weight types, batch tile, rmsnorm of the input,
+// bias, residual add; 4 warps of 3 rows, 2 loads in flight), prelude
+// included, for gemv_emulated_test to compile for the host: DIR/gemvs.inc,
+// kernels gemv_<case> named as in the test's table.
+#include "mamba/codegen/cuda_emitter.h"
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+int main(int argc, char **argv) {
+  namespace cg = mamba::codegen::cuda;
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: emit_emulated_gemvs DIR\n");
+    return 2;
+  }
+  struct Variant {
+    const char *name;
+    cg::ElemType x, w;
+    int batch;
+    bool norm, bias, accumulate, normSumInLoop;
+  };
+  const auto F32 = cg::ElemType::F32, BF16 = cg::ElemType::BF16;
+  const Variant variants[] = {
+      {"f32_b1_norm", F32, F32, 1, true, false, false, false},
+      {"bf16_b1_norm_in_loop_bias", F32, BF16, 1, true, true, false, true},
+      {"bf16_b4_residual", BF16, BF16, 4, false, true, true, false},
+      {"f32_b16_residual", F32, F32, 16, false, false, true, false},
+      {"bf16_b16_norm", F32, BF16, 16, true, false, false, false}};
+  const std::string path = std::string(argv[1]) + "/gemvs.inc";
+  std::ofstream out(path);
+  out << cg::emitPrelude();
+  for (const Variant &v : variants) {
+    cg::GemvDesc d;
+    d.name = std::string("gemv_") + v.name;
+    d.xType = v.x;
+    d.wType = v.w;
+    d.batch = v.batch;
+    d.normInput = v.norm;
+    d.normSumInLoop = v.normSumInLoop;
+    d.hasBias = v.bias;
+    d.accumulate = v.accumulate;
+    d.schedule.threadsPerBlock = 128;
+    d.schedule.itemsPerThread = 3; // a rows tail within a warp
+    d.schedule.loadsInFlight = 2;
+    const cg::Emitted e = cg::emitGemv(d);
+    if (!e.ok()) {
+      std::fprintf(stderr, "emit_emulated_gemvs: error: %s\n", e.error.c_str());
+      return 1;
+    }
+    out << "\n" << e.source;
+  }
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "emit_emulated_gemvs: error: cannot write %s\n",
+                 path.c_str());
+    return 1;
+  }
+  return 0;
+}
