@@ -6,6 +6,7 @@
 #include "../../runtime/src/cpu/kernels.h"
 #include "../../runtime/src/cuda/kernels.h"
 #include "cuda_test_util.h"
+#include "decode_reference.h"
 #include "test_util.h"
 
 namespace mamba {
@@ -13,10 +14,12 @@ namespace {
 
 namespace cg = codegen::cuda;
 using test::fromDevice;
+using test::hostProduct;
 using test::maxAbs;
 using test::maxAbsDiff;
 using test::randomVector;
 using test::roundToBf16;
+using test::ScanStepCase;
 using test::toDevice;
 
 /// Uploads `v` as `type`, rounding it in place to what the device sees.
@@ -25,22 +28,6 @@ cuda::DeviceBuffer upload(cuda::Device &dev, std::vector<float> &v,
   if (type == cg::ElemType::F32)
     return toDevice(dev, v);
   return toDevice(dev, roundToBf16(v));
-}
-
-/// y[b, r] = bias[r] + W[r] . x[b] for b < batch (W [rows, cols] row-major,
-/// x rows `ldx` apart), summed in double.
-std::vector<float> hostProduct(const std::vector<float> &w, int64_t rows,
-                               int64_t cols, const float *x, int64_t ldx,
-                               int64_t batch, const float *bias = nullptr) {
-  std::vector<float> y(batch * rows);
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t r = 0; r < rows; ++r) {
-      double s = bias ? bias[r] : 0.0;
-      for (int64_t i = 0; i < cols; ++i)
-        s += static_cast<double>(w[r * cols + i]) * x[b * ldx + i];
-      y[b * rows + r] = static_cast<float>(s);
-    }
-  return y;
 }
 
 struct GemvCase {
@@ -340,50 +327,6 @@ INSTANTIATE_TEST_SUITE_P(
         // after the grid wait.
         GemvConvCase{"F32Batch16", F32, 16, 16, 100, false, true}),
     [](const auto &info) { return std::string(info.param.name); });
-
-/// Random inputs of a decode scan step with dt_proj folded in (x_proj's
-/// output rows `dbc` = [dt_in | B | C]) and the CPU runtime's result for
-/// them: y and the next state.
-struct ScanStepCase {
-  int64_t B, E, N, R, W;
-  std::vector<float> u, dbc, z, dtProj, a, d, bias, state, yRef, stateRef;
-
-  /// u is rounded as `uType` would store it.
-  ScanStepCase(int64_t batch, int64_t dim, int64_t rank, cg::ElemType uType)
-      : B(batch), E(dim), N(16), R(rank), W(rank + 2 * N) {
-    u = randomVector(B * E, -1, 1, 1);
-    if (uType != cg::ElemType::F32)
-      roundToBf16(u);
-    dbc = randomVector(B * W, -1, 1, 2);
-    z = randomVector(B * E, -2, 2, 3);
-    dtProj = randomVector(E * R, -1, 1, 4);
-    a = randomVector(E * N, -4, -0.1f, 6);
-    d = randomVector(E, 0.5f, 1.5f, 7);
-    bias = randomVector(E, -1, 1, 8);
-    state = randomVector(B * E * N, -1, 1, 9);
-    std::vector<float> delta = hostProduct(dtProj, E, R, dbc.data(), W, B);
-    yRef.resize(B * E);
-    stateRef = state;
-    for (int64_t b = 0; b < B; ++b) {
-      cpu::ScanArgs args{};
-      args.x = u.data() + b * E;
-      args.delta = delta.data() + b * E;
-      args.z = z.data() + b * E;
-      args.b = dbc.data() + b * W + R;
-      args.c = dbc.data() + b * W + R + N;
-      args.a = a.data();
-      args.d = d.data();
-      args.dtBias = bias.data();
-      args.state = stateRef.data() + b * E * N;
-      args.y = yRef.data() + b * E;
-      args.ldx = args.ldDelta = args.ldz = args.ldy = E;
-      args.ldBC = W;
-      args.len = 1;
-      args.dState = N;
-      cpu::selectiveScan(args, 0, E);
-    }
-  }
-};
 
 /// ScanStepCase's operands on the device, and the scan tensors naming them.
 struct DeviceScanStep {

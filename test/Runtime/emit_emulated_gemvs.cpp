@@ -3,10 +3,10 @@
 // bias, residual add; 4 warps of 3 rows, 2 loads in flight), prelude
 // included, for gemv_emulated_test to compile for the host: DIR/gemvs.inc,
 // kernels gemv_<case> named as in the test's table.
+#include "emit_kernels_file.h"
 #include "mamba/codegen/cuda_emitter.h"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -29,9 +29,7 @@ int main(int argc, char **argv) {
       {"bf16_b4_residual", BF16, BF16, 4, false, true, true, false},
       {"f32_b16_residual", F32, F32, 16, false, false, true, false},
       {"bf16_b16_norm", F32, BF16, 16, true, false, false, false}};
-  const std::string path = std::string(argv[1]) + "/gemvs.inc";
-  std::ofstream out(path);
-  out << cg::emitPrelude();
+  std::vector<cg::Emitted> kernels;
   for (const Variant &v : variants) {
     cg::GemvDesc d;
     d.name = std::string("gemv_") + v.name;
@@ -45,18 +43,9 @@ int main(int argc, char **argv) {
     d.schedule.threadsPerBlock = 128;
     d.schedule.itemsPerThread = 3; // a rows tail within a warp
     d.schedule.loadsInFlight = 2;
-    const cg::Emitted e = cg::emitGemv(d);
-    if (!e.ok()) {
-      std::fprintf(stderr, "emit_emulated_gemvs: error: %s\n", e.error.c_str());
-      return 1;
-    }
-    out << "\n" << e.source;
+    kernels.push_back(cg::emitGemv(d));
   }
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "emit_emulated_gemvs: error: cannot write %s\n",
-                 path.c_str());
-    return 1;
-  }
-  return 0;
+  return mamba::test::writeKernels("emit_emulated_gemvs",
+                                   std::string(argv[1]) + "/gemvs.inc", kernels,
+                                   true);
 }

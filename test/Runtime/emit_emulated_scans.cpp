@@ -8,12 +8,15 @@
 // FMA units), scan_bf16_4_lanes (4 states per thread); decode step:
 // step_f32, step_bf16, step_f32_fma_exps; the time-parallel scan
 // tp_f32, tp_f32_zero_start, tp_f32_channel_major, tp_bf16, tp_f32_1_lane
-// (each NAME_chunk_state, NAME_combine, NAME_chunk_scan).
+// (each NAME_chunk_state, NAME_combine, NAME_chunk_scan); the decode step
+// with dt_proj folded in, step_dt_rank5 and step_dt_rank32; and the step
+// with split-K out_proj, scan_linear_<case> in cuda_decode_kernels_test's
+// cases (f32_b1, bf16_b3_bias, bf16_b4_slice32, bf16_odd_dim, f32_b16).
 #include "../../runtime/src/cuda/kernels.h"
+#include "emit_kernels_file.h"
 #include "mamba/codegen/cuda_emitter.h"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -82,22 +85,42 @@ int main(int argc, char **argv) {
         cuda::chunkedScanDesc(descOf(v, prefill), v.name)));
   kernels.push_back(cg::emitSelectiveScanChunked(
       descOf(Variant{"tp_f32_channel_major", F32, CM}, staged)));
+  for (int rank : {5, 32}) { // the scalar and the 16-byte dt_proj row loads
+    cg::SelectiveScanDesc d = descOf(Variant{""}, step);
+    d.name = "step_dt_rank" + std::to_string(rank);
+    d.dtRank = rank;
+    kernels.push_back(cg::emitSelectiveScanStep(d));
+  }
+  struct Linear {
+    const char *name;
+    cg::ElemType w; ///< also u's type
+    int bucket, rows, dim, rank, slice;
+    bool bias, stateBeforeWait;
+  };
+  for (const Linear &l :
+       {Linear{"f32_b1", F32, 1, 771, 100, 5, 16, false, true},
+        Linear{"bf16_b3_bias", BF16, 4, 771, 100, 32, 16, true, false},
+        Linear{"bf16_b4_slice32", BF16, 4, 512, 256, 16, 32, false, true},
+        Linear{"bf16_odd_dim", BF16, 4, 64, 99, 8, 16, true, false},
+        Linear{"f32_b16", F32, 16, 130, 64, 32, 8, true, true}}) {
+    cg::SelectiveScanStepLinearDesc d;
+    d.name = std::string("scan_linear_") + l.name;
+    d.scan.uType = l.w;
+    d.scan.dtRank = l.rank;
+    d.scan.schedule = step;
+    d.wType = l.w;
+    d.rows = l.rows;
+    d.dim = l.dim;
+    d.batch = l.bucket;
+    d.hasBias = l.bias;
+    d.stateBeforeWait = l.stateBeforeWait;
+    d.schedule.threadsPerBlock = 256;
+    d.schedule.kSlice = l.slice;
+    d.schedule.loadsInFlight = 2;
+    kernels.push_back(cg::emitSelectiveScanStepLinear(d));
+  }
 
-  const std::string path = std::string(argv[1]) + "/scans.inc";
-  std::ofstream out(path);
-  out << cg::emitPrelude();
-  for (const cg::Emitted &e : kernels) {
-    if (!e.ok()) {
-      std::fprintf(stderr, "emit_emulated_scans: error: %s\n", e.error.c_str());
-      return 1;
-    }
-    out << "\n" << e.source;
-  }
-  out.close();
-  if (!out) {
-    std::fprintf(stderr, "emit_emulated_scans: error: cannot write %s\n",
-                 path.c_str());
-    return 1;
-  }
-  return 0;
+  return mamba::test::writeKernels("emit_emulated_scans",
+                                   std::string(argv[1]) + "/scans.inc", kernels,
+                                   true);
 }

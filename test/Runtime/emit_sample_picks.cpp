@@ -5,10 +5,10 @@
 // greedy_pick_64; DIR/sample_picks_sm75.inc the warp-run
 // one at 64 threads named sample_pick_warp_runs_64_sm75, for a translation
 // unit that emulates an sm_75 (no __reduce_add_sync).
+#include "emit_kernels_file.h"
 #include "mamba/codegen/cuda_emitter.h"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,21 +47,9 @@ int main(int argc, char **argv) {
         variant(Path::WarpRuns, 64, ""), variant(Path::WarpRuns, 1024, ""),
         variant(Path::ByTopK, 64, ""), greedy(64)}},
       {"sample_picks_sm75.inc", {variant(Path::WarpRuns, 64, "_sm75")}}};
-  for (const auto &[name, kernels] : files) {
-    std::ofstream out(dir + "/" + name);
-    for (const cg::Emitted &e : kernels) {
-      if (!e.ok()) {
-        std::fprintf(stderr, "emit_sample_picks: error: %s\n", e.error.c_str());
-        return 1;
-      }
-      out << e.source << "\n";
-    }
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "emit_sample_picks: error: cannot write %s/%s\n",
-                   dir.c_str(), name.c_str());
-      return 1;
-    }
-  }
+  for (const auto &[name, kernels] : files)
+    if (int rc = mamba::test::writeKernels("emit_sample_picks",
+                                           dir + "/" + name, kernels, false))
+      return rc;
   return 0;
 }

@@ -11,6 +11,7 @@
 #undef __CUDA_ARCH__
 
 #include "../../runtime/src/cpu/kernels.h"
+#include "decode_reference.h"
 #include "random_vector.h"
 #include "test_util.h"
 
@@ -20,22 +21,6 @@
 
 namespace mamba {
 namespace {
-
-/// y[b, r] = bias[r] + W[r] . x[b] (W [rows, cols] row-major), in double.
-std::vector<float> hostProduct(const std::vector<float> &w, int rows, int cols,
-                               const std::vector<float> &x, int batch,
-                               const float *bias) {
-  std::vector<float> y(static_cast<size_t>(batch) * rows);
-  for (int b = 0; b < batch; ++b)
-    for (int r = 0; r < rows; ++r) {
-      double s = bias ? bias[r] : 0.0;
-      for (int i = 0; i < cols; ++i)
-        s += static_cast<double>(w[static_cast<size_t>(r) * cols + i]) *
-             x[static_cast<size_t>(b) * cols + i];
-      y[static_cast<size_t>(b) * rows + r] = static_cast<float>(s);
-    }
-  return y;
-}
 
 /// Values of type T: floats, or BF16 bits (`v` rounded to what they hold).
 template <class T> std::vector<T> as(std::vector<float> &v) {
@@ -69,8 +54,8 @@ void check(Kernel kernel, const Case &c, const std::string &what) {
   std::vector<float> in = x;
   if (c.norm)
     cpu::rmsnorm(x.data(), K, normW.data(), 1e-5f, K, in.data(), K, 0, B);
-  std::vector<float> ref =
-      hostProduct(w, R, K, in, B, c.bias ? bias.data() : nullptr);
+  std::vector<float> ref = test::hostProduct(w, R, K, in.data(), K, B,
+                                             c.bias ? bias.data() : nullptr);
   if (c.accumulate)
     for (size_t i = 0; i < ref.size(); ++i)
       ref[i] += y[i];

@@ -1,7 +1,9 @@
 // The selective scan kernels' CUDA text run on the host (cuda_emulator.h),
 // no GPU needed: the sequential prefill, decode step and time-parallel
 // kernels, at the runtime's default schedules and in the variants
-// cuda_kernels_test runs on a GPU, against the CPU runtime's scan. The
+// cuda_kernels_test runs on a GPU, and the decode step with dt_proj and with
+// split-K out_proj in cuda_decode_kernels_test's cases, against the CPU
+// runtime's scan. The
 // emulator computes exp2 and 1/x exactly where the GPU approximates them,
 // so these tests check the kernels' logic (indexing, tails, lanes, chunks,
 // staging, the chunk states' combination) and the GPU tests their
@@ -12,6 +14,7 @@
 #undef __CUDA_ARCH__
 
 #include "../../runtime/src/cuda/kernels.h"
+#include "decode_reference.h"
 #include "random_vector.h"
 #include "scan_reference.h"
 #include "test_util.h"
@@ -239,6 +242,100 @@ TEST(ScanEmulated, TimeParallelScanMatchesTheCpuScan) {
                            tp_f32_channel_major_combine,
                            tp_f32_channel_major_chunk_scan, staged, true, true,
                            96, "tp_f32_channel_major");
+}
+
+/// The step's u as T (c.u is already rounded where T is BF16).
+template <class T> std::vector<T> stepInput(const test::ScanStepCase &c) {
+  std::vector<T> out;
+  for (float x : c.u)
+    if constexpr (std::is_same_v<T, float>)
+      out.push_back(x);
+    else
+      out.push_back(T{floatToBf16(x)});
+  return out;
+}
+
+TEST(ScanEmulated, DecodeStepWithDtProjMatchesTheCpuScan) {
+  const cg::Schedule s = cuda::defaultScanStepSchedule(16);
+  for (auto [rank, kernel] :
+       {std::pair{5, step_dt_rank5}, std::pair{32, step_dt_rank32}}) {
+    const test::ScanStepCase c(2, 40, rank, cg::ElemType::F32);
+    std::vector<float> state = c.state, y(c.B * c.E);
+    const long long E = c.E, W = c.W;
+    const int perBlock = s.threadsPerBlock * s.itemsPerThread / 16;
+    emu::launch(kernel,
+                Index{static_cast<unsigned>((E + perBlock - 1) / perBlock),
+                      static_cast<unsigned>(c.B), 1},
+                s.threadsPerBlock, c.u.data(), c.dbc.data(), c.a.data(),
+                c.dbc.data() + c.R, c.dbc.data() + c.R + c.N, c.d.data(),
+                c.z.data(), c.bias.data(), state.data(), y.data(),
+                static_cast<int>(c.B), static_cast<int>(E), 1, E, 1LL, E, W,
+                1LL, W, E, 1LL, E, E, 1LL, E, W, 1LL, W, W, 1LL, W,
+                c.dtProj.data());
+    const std::string what = "rank " + std::to_string(rank);
+    EXPECT_LE(test::maxAbsDiff(y.data(), c.yRef.data(), y.size()),
+              kF32Tol * test::maxAbs(c.yRef.data(), c.yRef.size()))
+        << what;
+    EXPECT_LE(test::maxAbsDiff(state.data(), c.stateRef.data(), state.size()),
+              kF32Tol * test::maxAbs(c.stateRef.data(), c.stateRef.size()))
+        << what;
+  }
+}
+
+/// scan_linear_<case>: the step, then y . out_proj (+ bias) added into the
+/// residual stream, against the CPU scan and a product in double.
+template <class T, class Kernel>
+void checkScanLinear(Kernel kernel, int batch, int rows, int dim, int rank,
+                     int slice, bool bias, const std::string &what) {
+  const cg::ElemType type =
+      std::is_same_v<T, float> ? cg::ElemType::F32 : cg::ElemType::BF16;
+  const test::ScanStepCase c(batch, dim, rank, type);
+  std::vector<float> w =
+      test::randomVector(static_cast<size_t>(rows) * dim, -1, 1, 30);
+  const std::vector<float> outBias = test::randomVector(rows, -1, 1, 31);
+  std::vector<float> y = test::randomVector(batch * rows, -1, 1, 32);
+  std::vector<T> wIn;
+  if constexpr (std::is_same_v<T, float>) {
+    wIn = w;
+  } else {
+    for (uint16_t bits : test::roundToBf16(w))
+      wIn.push_back(T{bits});
+  }
+  std::vector<float> ref = test::hostProduct(
+      w, rows, dim, c.yRef.data(), dim, batch, bias ? outBias.data() : nullptr);
+  for (size_t i = 0; i < ref.size(); ++i)
+    ref[i] += y[i];
+  const std::vector<T> u = stepInput<T>(c);
+  std::vector<float> state = c.state;
+  emu::launch(kernel, static_cast<unsigned>((dim + slice - 1) / slice), 256,
+              u.data(), static_cast<long long>(dim), c.dbc.data(),
+              c.dbc.data() + c.R, c.dbc.data() + c.R + c.N,
+              static_cast<long long>(c.W), c.a.data(), c.d.data(), c.z.data(),
+              static_cast<long long>(dim), c.bias.data(), c.dtProj.data(),
+              state.data(), wIn.data(), bias ? outBias.data() : nullptr,
+              y.data(), static_cast<long long>(rows), batch);
+  EXPECT_LE(test::maxAbsDiff(y.data(), ref.data(), y.size()),
+            kF32Tol * test::maxAbs(ref.data(), ref.size()))
+      << what;
+  EXPECT_LE(test::maxAbsDiff(state.data(), c.stateRef.data(), state.size()),
+            kF32Tol * test::maxAbs(c.stateRef.data(), c.stateRef.size()))
+      << what;
+}
+
+TEST(ScanEmulated, DecodeStepWithOutProjMatchesTheCpuScanAndProduct) {
+  // 100 channels: a partial last slice; 771 rows: a partial row group
+  // (scalar atomics) and several rounds of weight loads; 99 channels: the
+  // element-wise weight loads; batch 4 in slices of 32: two batch passes.
+  checkScanLinear<float>(scan_linear_f32_b1, 1, 771, 100, 5, 16, false,
+                         "f32_b1");
+  checkScanLinear<mamba_bf16>(scan_linear_bf16_b3_bias, 3, 771, 100, 32, 16,
+                              true, "bf16_b3_bias");
+  checkScanLinear<mamba_bf16>(scan_linear_bf16_b4_slice32, 4, 512, 256, 16, 32,
+                              false, "bf16_b4_slice32");
+  checkScanLinear<mamba_bf16>(scan_linear_bf16_odd_dim, 2, 64, 99, 8, 16, true,
+                              "bf16_odd_dim");
+  checkScanLinear<float>(scan_linear_f32_b16, 16, 130, 64, 32, 8, true,
+                         "f32_b16");
 }
 
 } // namespace
