@@ -272,11 +272,12 @@ template <class T> T __shfl_down_sync(unsigned mask, T v, unsigned d) {
 }
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int m, int width = 32) {
-  // A lane outside the caller's segment gives the caller its own value.
+  // As in CUDA: a source in a later segment than the caller's gives the
+  // caller its own value (an earlier one may be read).
   const unsigned l = mamba::emu::lane(), src = (l ^ m) % 32;
   const std::array<uint64_t, 32> all =
       mamba::emu::meet(mask, mamba::emu::bits(v));
-  return (src & ~(width - 1u)) == (l & ~(width - 1u))
+  return (src & ~(width - 1u)) <= (l & ~(width - 1u))
              ? mamba::emu::fromBits<T>(all[src])
              : v;
 }

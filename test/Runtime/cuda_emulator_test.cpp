@@ -20,6 +20,14 @@ void intrinsics(int) {
   g_out[3][t] = __shfl_up_sync(0xffffffffu, t, 4);
 }
 
+// Shuffles within segments of 4 lanes (the scan's lanes of a channel).
+void segments(int) {
+  const int t = static_cast<int>(threadIdx.x);
+  g_out[0][t] = __shfl_sync(0xffffffffu, t, 1, 4);
+  g_out[1][t] = __shfl_xor_sync(0xffffffffu, t, 2, 4);
+  g_out[2][t] = __shfl_xor_sync(0xffffffffu, t, 4, 4); // another segment
+}
+
 void barrier(int) {
   __shared__ int s_value;
   if (threadIdx.x == 5)
@@ -53,6 +61,17 @@ TEST(CudaEmulator, WarpIntrinsicsMeanWhatTheyMeanInCuda) {
     // 8 lanes from group * 8: 8 * group * 8 + 0 + 1 + ... + 7.
     EXPECT_EQ(g_out[2][t], 64 * group + 28) << t;
     EXPECT_EQ(g_out[3][t], lane >= 4 ? t - 4 : t) << t;
+  }
+}
+
+TEST(CudaEmulator, ShufflesWithAWidthStayInTheirSegment) {
+  mamba::emu::launch(segments, 1, 32, 0);
+  for (int t = 0; t < 32; ++t) {
+    EXPECT_EQ(g_out[0][t], t / 4 * 4 + 1) << t; // lane 1 of its segment
+    EXPECT_EQ(g_out[1][t], t ^ 2) << t;
+    // A later segment's lane: the caller's own value; an earlier one's:
+    // that lane's.
+    EXPECT_EQ(g_out[2][t], (t ^ 4) > t ? t : t ^ 4) << t;
   }
 }
 

@@ -159,8 +159,8 @@ struct GreedyPickDesc {
 /// logits, bench/results/cuda-2026-12-07g.md): the warp-run path takes
 /// half the time of the thread-run one where a top-k of 50 precedes
 /// (89 against 169 us with temperature alone + top-k, 96 against 202 with
-/// top-p too), the thread-run path two thirds where no top-k does
-/// (temperature alone 24 against 36 us, top-p 160 against 303).
+/// top-p too), the thread-run path less where no top-k does (temperature
+/// alone 24 against 36 us, top-p 160 against 303).
 enum class SamplePickPath {
   /// Each thread walks a contiguous run of ids; histograms take a
   /// shared-memory atomic per token.
