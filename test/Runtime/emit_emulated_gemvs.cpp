@@ -1,8 +1,10 @@
 // Writes the decode GEMV kernel in the variants cuda_decode_kernels_test
 // runs on a GPU (input and weight types, batch tile, rmsnorm of the input,
-// bias, residual add; 4 warps of 3 rows, 2 loads in flight), prelude
-// included, for gemv_emulated_test to compile for the host: DIR/gemvs.inc,
-// kernels gemv_<case> named as in the test's table.
+// bias, residual add; 4 warps of 3 rows, 2 loads in flight), and the GEMV
+// fused with the conv step and split-K x_proj in that test's cases,
+// prelude included, for gemv_emulated_test to compile for the host:
+// DIR/gemvs.inc, kernels gemv_<case> and gemv_conv_linear_<case> named as
+// in the test.
 #include "emit_kernels_file.h"
 #include "mamba/codegen/cuda_emitter.h"
 
@@ -44,6 +46,34 @@ int main(int argc, char **argv) {
     d.schedule.itemsPerThread = 3; // a rows tail within a warp
     d.schedule.loadsInFlight = 2;
     kernels.push_back(cg::emitGemv(d));
+  }
+  struct ConvLinear {
+    const char *name;
+    cg::ElemType w; ///< in_proj's, x_proj's and the conv output's type
+    int bucket, dim;
+    bool bias, stateBeforeWait;
+  };
+  for (const ConvLinear &c :
+       {ConvLinear{"f32_b1", F32, 1, 100, false, true},
+        ConvLinear{"bf16_b3_bias", BF16, 4, 100, true, false},
+        ConvLinear{"bf16_b2_aligned", BF16, 4, 128, false, true},
+        ConvLinear{"f32_odd_dim_bias", F32, 4, 99, true, false},
+        ConvLinear{"f32_b16", F32, 16, 100, false, true}}) {
+    cg::GemvConvStepLinearDesc d;
+    d.name = std::string("gemv_conv_linear_") + c.name;
+    d.gemv.wType = c.w;
+    d.gemv.batch = c.bucket;
+    d.gemv.normInput = true;
+    d.gemv.hasBias = c.bias;
+    d.gemv.schedule.threadsPerBlock = 256;
+    d.gemv.schedule.itemsPerThread = 4;
+    d.conv.outType = c.w;
+    d.conv.width = 4;
+    d.wType = c.w;
+    d.rows = 21; // x_proj's
+    d.dim = c.dim;
+    d.stateBeforeWait = c.stateBeforeWait;
+    kernels.push_back(cg::emitGemvConvStepLinear(d));
   }
   return mamba::test::writeKernels("emit_emulated_gemvs",
                                    std::string(argv[1]) + "/gemvs.inc", kernels,
