@@ -78,6 +78,44 @@ __device__ unsigned long long $NAME_scan(unsigned long long v,
   return (warp > 0 ? s_sum[warp - 1] : 0ull) + upto - v;
 }
 
+// A radix select's digits by thread: each thread takes a run of the `bins`
+// digits of `hist`, from the likeliest down, and returns what they hold.
+__device__ __forceinline__ unsigned long long
+$NAME_digit_run(const unsigned long long *hist, int bins) {
+  const int per = (bins + $THREADS - 1) / $THREADS;
+  unsigned long long mine = 0;
+  for (int j = 0; j < per; ++j) {
+    const int d = bins - 1 - (threadIdx.x * per + j);
+    if (d >= 0)
+      mine += hist[d];
+  }
+  return mine;
+}
+
+// The thread whose run (holding `mine`, with `before` in the likelier
+// digits) reaches `target` writes the digit where it does to s_found[0],
+// and what the likelier digits hold to s_found[1].
+__device__ __forceinline__ void
+$NAME_find_digit(const unsigned long long *hist, int bins,
+                 unsigned long long before, unsigned long long mine,
+                 unsigned long long target, unsigned long long *s_found) {
+  if (!(before < target && target <= before + mine))
+    return;
+  const int per = (bins + $THREADS - 1) / $THREADS;
+  unsigned long long acc = before;
+  for (int j = 0; j < per; ++j) {
+    const int d = bins - 1 - (threadIdx.x * per + j);
+    if (d < 0)
+      break;
+    if (acc + hist[d] >= target) {
+      s_found[0] = d;
+      s_found[1] = acc;
+      break;
+    }
+    acc += hist[d];
+  }
+}
+
 struct $NAME_Row {
   const float *logits;
   const unsigned char *seen;
@@ -130,30 +168,10 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
         atomicAdd(&hist[(key >> shift) & (bins - 1)], v);
     }
     __syncthreads();
-    // Each thread takes a run of digits, from the likeliest down.
-    const int per = (bins + $THREADS - 1) / $THREADS;
-    unsigned long long mine = 0;
-    for (int j = 0; j < per; ++j) {
-      const int d = bins - 1 - (threadIdx.x * per + j);
-      if (d >= 0)
-        mine += hist[d];
-    }
+    const unsigned long long mine = $NAME_digit_run(hist, bins);
     unsigned long long total;
     const unsigned long long before = above + $NAME_scan(mine, total, s_sum);
-    if (before < target && target <= before + mine) {
-      unsigned long long acc = before;
-      for (int j = 0; j < per; ++j) {
-        const int d = bins - 1 - (threadIdx.x * per + j);
-        if (d < 0)
-          break;
-        if (acc + hist[d] >= target) {
-          s_found[0] = d;
-          s_found[1] = acc;
-          break;
-        }
-        acc += hist[d];
-      }
-    }
+    $NAME_find_digit(hist, bins, before, mine, target, s_found);
     __syncthreads();
     prefix = (prefix << bits) | (unsigned)s_found[0];
     above = s_found[1];

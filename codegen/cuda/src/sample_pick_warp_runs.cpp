@@ -192,14 +192,7 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
       });
     }
     __syncthreads();
-    // Each thread takes a run of digits, from the likeliest down.
-    const int per = (bins + $THREADS - 1) / $THREADS;
-    unsigned long long mine = 0;
-    for (int j = 0; j < per; ++j) {
-      const int d = bins - 1 - (threadIdx.x * per + j);
-      if (d >= 0)
-        mine += hist[d];
-    }
+    const unsigned long long mine = $NAME_digit_run(hist, bins);
     unsigned long long total;
     const unsigned long long before = above + $NAME_scan(mine, total, s_sum);
     if (pass == 0 && fraction > 0.0f) {
@@ -207,20 +200,7 @@ __device__ void $NAME_select(const $NAME_Row &r, bool by_weight,
         return; // every thread: total is the block's
       target = max(1ull, (unsigned long long)(fraction * (double)total));
     }
-    if (before < target && target <= before + mine) {
-      unsigned long long acc = before;
-      for (int j = 0; j < per; ++j) {
-        const int d = bins - 1 - (threadIdx.x * per + j);
-        if (d < 0)
-          break;
-        if (acc + hist[d] >= target) {
-          s_found[0] = d;
-          s_found[1] = acc;
-          break;
-        }
-        acc += hist[d];
-      }
-    }
+    $NAME_find_digit(hist, bins, before, mine, target, s_found);
     __syncthreads();
     prefix = (prefix << bits) | (unsigned)s_found[0];
     above = s_found[1];
