@@ -14,6 +14,7 @@
 
 #include "../../runtime/src/cpu/kernels.h"
 #include "decode_reference.h"
+#include "emulated_values.h"
 #include "random_vector.h"
 #include "test_util.h"
 
@@ -23,18 +24,6 @@
 
 namespace mamba {
 namespace {
-
-/// Values of type T: floats, or BF16 bits (`v` rounded to what they hold).
-template <class T> std::vector<T> as(std::vector<float> &v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return v;
-  } else {
-    std::vector<T> out;
-    for (uint16_t bits : test::roundToBf16(v))
-      out.push_back(T{bits});
-    return out;
-  }
-}
 
 struct Case {
   int batch, rows, k;
@@ -51,8 +40,8 @@ void check(Kernel kernel, const Case &c, const std::string &what) {
   const std::vector<float> bias = test::randomVector(R, -1, 1, 3);
   const std::vector<float> normW = test::randomVector(K, 0.5f, 1.5f, 4);
   std::vector<float> y = test::randomVector(B * R, -1, 1, 5);
-  const std::vector<X> xIn = as<X>(x);
-  const std::vector<W> wIn = as<W>(w);
+  const std::vector<X> xIn = test::asElements<X>(x);
+  const std::vector<W> wIn = test::asElements<W>(w);
   std::vector<float> in = x;
   if (c.norm)
     cpu::rmsnorm(x.data(), K, normW.data(), 1e-5f, K, in.data(), K, 0, B);
@@ -111,7 +100,8 @@ void checkGemvConvLinear(Kernel kernel, int batch, int dim, bool hasBias,
   const std::vector<float> convBias = test::randomVector(E, -1, 1, 45);
   std::vector<float> state = test::randomVector(B * E * K, -1, 1, 46);
   std::vector<float> w2 = test::randomVector(R * E, -1, 1, 47);
-  const std::vector<T> wIn = as<T>(w), w2In = as<T>(w2);
+  const std::vector<T> wIn = test::asElements<T>(w),
+                       w2In = test::asElements<T>(w2);
 
   std::vector<float> in(B * D), outRef(B * E), stateRef = state;
   std::vector<float> convWT(K * E);

@@ -15,6 +15,7 @@
 
 #include "../../runtime/src/cuda/kernels.h"
 #include "decode_reference.h"
+#include "emulated_values.h"
 #include "random_vector.h"
 #include "scan_reference.h"
 #include "test_util.h"
@@ -88,17 +89,11 @@ template <class T> struct Operands {
     z = layout(p.z, E);
     b = layout(p.b, N);
     c = layout(p.c, N);
-    for (float x : layout(p.u, E))
-      u.push_back(fromFloat(x));
+    std::vector<float> uFloats = layout(p.u, E); // already rounded for BF16
+    u = test::asElements<T>(uFloats);
     y.assign(B * L * E, T{});
     act = cm ? cuda::Strides{E * L, L, 1} : cuda::tokenMajor(L, E);
     bc = cm ? cuda::Strides{N * L, L, 1} : cuda::tokenMajor(L, N);
-  }
-  static T fromFloat(float x) {
-    if constexpr (std::is_same_v<T, float>)
-      return x;
-    else
-      return T{floatToBf16(x)};
   }
   /// y as floats, token-major.
   std::vector<float> yOut(const Problem &p) const {
@@ -244,17 +239,6 @@ TEST(ScanEmulated, TimeParallelScanMatchesTheCpuScan) {
                            96, "tp_f32_channel_major");
 }
 
-/// The step's u as T (c.u is already rounded where T is BF16).
-template <class T> std::vector<T> stepInput(const test::ScanStepCase &c) {
-  std::vector<T> out;
-  for (float x : c.u)
-    if constexpr (std::is_same_v<T, float>)
-      out.push_back(x);
-    else
-      out.push_back(T{floatToBf16(x)});
-  return out;
-}
-
 TEST(ScanEmulated, DecodeStepWithDtProjMatchesTheCpuScan) {
   const cg::Schedule s = cuda::defaultScanStepSchedule(16);
   for (auto [rank, kernel] :
@@ -294,18 +278,13 @@ void checkScanLinear(Kernel kernel, int batch, int rows, int dim, int rank,
       test::randomVector(static_cast<size_t>(rows) * dim, -1, 1, 30);
   const std::vector<float> outBias = test::randomVector(rows, -1, 1, 31);
   std::vector<float> y = test::randomVector(batch * rows, -1, 1, 32);
-  std::vector<T> wIn;
-  if constexpr (std::is_same_v<T, float>) {
-    wIn = w;
-  } else {
-    for (uint16_t bits : test::roundToBf16(w))
-      wIn.push_back(T{bits});
-  }
+  const std::vector<T> wIn = test::asElements<T>(w);
   std::vector<float> ref = test::hostProduct(
       w, rows, dim, c.yRef.data(), dim, batch, bias ? outBias.data() : nullptr);
   for (size_t i = 0; i < ref.size(); ++i)
     ref[i] += y[i];
-  const std::vector<T> u = stepInput<T>(c);
+  std::vector<float> uFloats = c.u; // already rounded for BF16
+  const std::vector<T> u = test::asElements<T>(uFloats);
   std::vector<float> state = c.state;
   emu::launch(kernel, static_cast<unsigned>((dim + slice - 1) / slice), 256,
               u.data(), static_cast<long long>(dim), c.dbc.data(),
