@@ -31,8 +31,8 @@ namespace cg = codegen::cuda;
 using emu::Index;
 
 /// A selective scan kernel's parameters with u and y of type T (the
-/// prefill, step, and time-parallel kernels share them; the latter add
-/// ChunkArgs).
+/// prefill, step, and time-parallel kernels share them; the latter add the
+/// chunk states, the chunks' dt sums and the chunk length).
 #define MAMBA_SCAN_PARAMS(T)                                                   \
   const T *, const float *, const float *, const float *, const float *,       \
       const float *, const float *, const float *, float *, T *, int, int,     \
@@ -134,9 +134,10 @@ void expectMatchesCpu(const Problem &p, const Operands<T> &o, float yTol,
       << what;
 }
 
-unsigned channelGroups(const Problem &p, const cg::Schedule &s) {
-  const int64_t perBlock = s.threadsPerBlock * s.itemsPerThread / p.dState;
-  return static_cast<unsigned>((p.channels + perBlock - 1) / perBlock);
+/// Blocks of `s` over `channels` channels of 16 states.
+unsigned channelGroups(int64_t channels, const cg::Schedule &s) {
+  const int64_t perBlock = s.threadsPerBlock * s.itemsPerThread / 16;
+  return static_cast<unsigned>((channels + perBlock - 1) / perBlock);
 }
 
 // BF16 y rounds to 8 bits of mantissa (2^-9 relative).
@@ -148,7 +149,8 @@ void checkSequential(ScanKernel<T> k, const cg::Schedule &s, bool channelMajor,
   // 100 tokens, 40 channels: tails in the time chunks and channel groups.
   const Problem p(100, !std::is_same_v<T, float>, true, 0);
   Operands<T> o(p, channelMajor);
-  launchScan(k, Index{channelGroups(p, s), 2, 1}, s.threadsPerBlock, p, o);
+  launchScan(k, Index{channelGroups(p.channels, s), 2, 1}, s.threadsPerBlock, p,
+             o);
   expectMatchesCpu(p, o, std::is_same_v<T, float> ? kF32Tol : kBf16Tol, what);
 }
 
@@ -176,16 +178,16 @@ TEST(ScanEmulated, DecodeStepMatchesTheCpuScan) {
   for (int t = 0; t < 3; ++t) { // a few independent single-token problems
     const Problem p(1, false, true, 100 * t);
     Operands<float> f32(p, false), fma(p, false);
-    launchScan(step_f32, Index{channelGroups(p, s), 2, 1}, s.threadsPerBlock, p,
-               f32);
+    launchScan(step_f32, Index{channelGroups(p.channels, s), 2, 1},
+               s.threadsPerBlock, p, f32);
     expectMatchesCpu(p, f32, kF32Tol, "step_f32");
-    launchScan(step_f32_fma_exps, Index{channelGroups(p, s), 2, 1},
+    launchScan(step_f32_fma_exps, Index{channelGroups(p.channels, s), 2, 1},
                s.threadsPerBlock, p, fma);
     expectMatchesCpu(p, fma, kF32Tol, "step_f32_fma_exps");
     const Problem q(1, true, true, 100 * t);
     Operands<mamba_bf16> bf16(q, false);
-    launchScan(step_bf16, Index{channelGroups(q, s), 2, 1}, s.threadsPerBlock,
-               q, bf16);
+    launchScan(step_bf16, Index{channelGroups(q.channels, s), 2, 1},
+               s.threadsPerBlock, q, bf16);
     expectMatchesCpu(q, bf16, kBf16Tol, "step_bf16");
   }
 }
@@ -200,7 +202,7 @@ void checkTimeParallel(ChunkKernel<T> state, CombineKernel combine,
   // 300 tokens: chunk tails in time; 40 channels: a tail channel group.
   const Problem p(300, !std::is_same_v<T, float>, initialState, 40);
   Operands<T> o(p, channelMajor);
-  const unsigned groups = channelGroups(p, s);
+  const unsigned groups = channelGroups(p.channels, s);
   const int chunks = static_cast<int>((p.len + timeChunk - 1) / timeChunk);
   std::vector<float> work(p.batch * chunks * p.channels * (p.dState + 1),
                           -1.0f);
@@ -246,16 +248,13 @@ TEST(ScanEmulated, DecodeStepWithDtProjMatchesTheCpuScan) {
     const test::ScanStepCase c(2, 40, rank, cg::ElemType::F32);
     std::vector<float> state = c.state, y(c.B * c.E);
     const long long E = c.E, W = c.W;
-    const int perBlock = s.threadsPerBlock * s.itemsPerThread / 16;
-    emu::launch(kernel,
-                Index{static_cast<unsigned>((E + perBlock - 1) / perBlock),
-                      static_cast<unsigned>(c.B), 1},
-                s.threadsPerBlock, c.u.data(), c.dbc.data(), c.a.data(),
-                c.dbc.data() + c.R, c.dbc.data() + c.R + c.N, c.d.data(),
-                c.z.data(), c.bias.data(), state.data(), y.data(),
-                static_cast<int>(c.B), static_cast<int>(E), 1, E, 1LL, E, W,
-                1LL, W, E, 1LL, E, E, 1LL, E, W, 1LL, W, W, 1LL, W,
-                c.dtProj.data());
+    emu::launch(
+        kernel, Index{channelGroups(E, s), static_cast<unsigned>(c.B), 1},
+        s.threadsPerBlock, c.u.data(), c.dbc.data(), c.a.data(),
+        c.dbc.data() + c.R, c.dbc.data() + c.R + c.N, c.d.data(), c.z.data(),
+        c.bias.data(), state.data(), y.data(), static_cast<int>(c.B),
+        static_cast<int>(E), 1, E, 1LL, E, W, 1LL, W, E, 1LL, E, E, 1LL, E, W,
+        1LL, W, W, 1LL, W, c.dtProj.data());
     const std::string what = "rank " + std::to_string(rank);
     EXPECT_LE(test::maxAbsDiff(y.data(), c.yRef.data(), y.size()),
               kF32Tol * test::maxAbs(c.yRef.data(), c.yRef.size()))
