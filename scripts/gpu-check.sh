@@ -12,13 +12,22 @@
 # Usage: scripts/gpu-check.sh [build-dir]   (BASE=..., OUT=dir, STEPS=...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+steps=" ${STEPS:-tests pick decode ab} "
+for s in $steps; do
+  case $s in
+  tests | pick | decode | ab) ;;
+  *)
+    echo "gpu-check.sh: error: STEPS: unknown step '$s' (expected some of: tests pick decode ab)" >&2
+    exit 2
+    ;;
+  esac
+done
 build=${1:-build-gpu}
 out=${OUT:-gpu-check-$(date +%F-%H%M)}
 mkdir -p "$out"
 config=(-G Ninja -DCMAKE_BUILD_TYPE=Release -DMAMBA_BUILD_COMPILER=OFF
   -DMAMBA_ENABLE_CUDA=ON -DMAMBA_BUILD_BENCHMARKS=OFF)
 
-steps=" ${STEPS:-tests pick decode ab} "
 step() { echo "== $*" | tee -a "$out/summary.txt"; }
 wanted() { [[ $steps == *" $1 "* ]]; }
 
