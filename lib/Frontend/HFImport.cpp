@@ -265,6 +265,18 @@ private:
                  ", but " + from + " is " + llvm::Twine(int64_t(expected)));
   }
 
+  /// Python's json writes infinity as the bare `Infinity`; transformers 5
+  /// writes non-finite floats of a config as {"__float__": "Infinity"}.
+  static bool isPositiveInfinity(const JsonValue &v) {
+    if (v.kind == JsonValue::Kind::Object && v.members.size() == 1 &&
+        v.members[0].key == "__float__") {
+      const JsonValue &text = *v.members[0].value;
+      return text.kind == JsonValue::Kind::String &&
+             text.stringValue == "Infinity";
+    }
+    return std::isinf(v.floatValue) && v.floatValue > 0;
+  }
+
   bool checkConsistency(ModelDef &model) {
     double hidden = 0, expand = 0, vocab = 0, pad = 0;
     bool mamba2 = llvm::StringRef(family.modelType) == "mamba2";
@@ -332,10 +344,10 @@ private:
       return false;
     if (const JsonValue::Member *m = root.find("time_step_limit")) {
       const JsonValue &v = *m->value;
-      bool unclamped =
-          v.kind == JsonValue::Kind::Array && v.elements.size() == 2 &&
-          v.elements[0].floatValue == 0.0 &&
-          std::isinf(v.elements[1].floatValue) && v.elements[1].floatValue > 0;
+      bool unclamped = v.kind == JsonValue::Kind::Array &&
+                       v.elements.size() == 2 &&
+                       v.elements[0].floatValue == 0.0 &&
+                       isPositiveInfinity(v.elements[1]);
       if (!unclamped) {
         mlir::emitError(v.loc) << "'time_step_limit' must be [0.0, Infinity]: "
                                   "the spec does not clamp the time step";

@@ -97,10 +97,14 @@ LogicalResult FunctionPlanner::use(Operation *op, StringRef name, Value v) {
   FailureOr<Tensor *> t = lookup(op, v);
   if (failed(t))
     return failure();
-  fn_plan_.steps.back().args.emplace_back(name.str(), (*t)->view);
-  if ((*t)->root >= 0)
-    stepRoots_.back().push_back((*t)->root);
+  useTensor(name, **t);
   return success();
+}
+
+void FunctionPlanner::useTensor(StringRef name, const Tensor &t) {
+  fn_plan_.steps.back().args.emplace_back(name.str(), t.view);
+  if (t.root >= 0)
+    stepRoots_.back().push_back(t.root);
 }
 
 void FunctionPlanner::define(StringRef name, Value v, std::vector<Expr> shape,
@@ -457,30 +461,8 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         tensors_[s.getResult()] = r;
         return success();
       })
-      .Case([&](tensor::CollapseShapeOp c) -> LogicalResult {
-        FailureOr<Tensor *> in = lookup(op, c.getSrc());
-        if (failed(in))
-          return failure();
-        Tensor r = **in;
-        r.view.shape.clear();
-        r.view.strides.clear();
-        for (const ReassociationIndices &group : c.getReassociationIndices()) {
-          Expr size(1);
-          for (size_t k = 0; k < group.size(); ++k) {
-            int64_t d = group[k];
-            size = size * (*in)->view.shape[d];
-            if (k + 1 < group.size() &&
-                (*in)->view.strides[d] != (*in)->view.strides[group[k + 1]] *
-                                              (*in)->view.shape[group[k + 1]])
-              return c.emitOpError() << "cannot be planned: collapses "
-                                        "dimensions that are not contiguous";
-          }
-          r.view.shape.push_back(size);
-          r.view.strides.push_back((*in)->view.strides[group.back()]);
-        }
-        tensors_[c.getResult()] = r;
-        return success();
-      })
+      .Case([&](tensor::CollapseShapeOp c) { return collapseShape(c); })
+      .Case([&](tensor::ExpandShapeOp e) { return expandShape(e); })
       .Case([&](math::ExpOp e) -> LogicalResult {
         if (isWeight(e.getOperand()))
           return weightTransform(op, e.getOperand(), e.getResult(), "exp");
@@ -580,6 +562,7 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         return success();
       })
       .Case([&](ScanOp scan) { return genericScan(scan); })
+      .Case([&](linalg::GenericOp g) { return broadcastElementwise(g); })
       .Case([&](SkipOp skip) -> LogicalResult {
         newStep(op, "skip");
         if (failed(use(op, "y", skip.getY())) ||

@@ -11,6 +11,8 @@
 
 #include "mamba/plan.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "ssm/IR/SSMOps.h"
 
 #include <optional>
@@ -82,6 +84,8 @@ private:
     return s;
   }
   LogicalResult use(Operation *op, StringRef name, Value v);
+  /// Passes the view `t` (of a planned value's storage) as argument `name`.
+  void useTensor(StringRef name, const Tensor &t);
   /// A fresh scratch value for `v` with the given shape and layout.
   void define(StringRef name, Value v, std::vector<Expr> shape,
               ArrayRef<int64_t> order);
@@ -97,6 +101,12 @@ private:
                                 StringRef transform);
   LogicalResult elementwise(Operation *op, StringRef kernel);
   LogicalResult genericScan(ScanOp scan);
+  /// Reshapes as views; PlanReshape.cpp.
+  LogicalResult collapseShape(tensor::CollapseShapeOp c);
+  LogicalResult expandShape(tensor::ExpandShapeOp e);
+  /// An elementwise linalg.generic whose operands broadcast (stride-0
+  /// views); PlanBroadcast.cpp.
+  LogicalResult broadcastElementwise(linalg::GenericOp g);
   LogicalResult libraryConv(CausalConv1dOp conv);
   mp::Step &newLibraryStep(Operation *op, StringRef stateIn);
 

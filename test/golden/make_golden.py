@@ -120,11 +120,16 @@ def make(name, seed, dtype, prompt_len, kwargs):
     round_to(model, dtype)
 
     prompt = torch.randint(0, config.vocab_size, (prompt_len,), generator=gen).tolist()
+    write_golden(os.path.join(HERE, name), model, config, dtype, prompt)
+
+
+def write_golden(out_dir, model, config, dtype, prompt):
+    """The reference's logits of every prompt position and its greedy
+    continuation, next to the model's config and weights."""
     with torch.no_grad():
         logits = model(torch.tensor([prompt]), use_cache=False).logits[0]
         continuation = greedy(model, prompt, GREEDY_TOKENS)
 
-    out_dir = os.path.join(HERE, name)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.makedirs(out_dir)
     config.save_pretrained(out_dir)
@@ -139,9 +144,10 @@ def make(name, seed, dtype, prompt_len, kwargs):
     with open(os.path.join(out_dir, "golden.json"), "w") as f:
         json.dump({"prompt": prompt, "greedy": continuation}, f)
         f.write("\n")
-    print(f"{name}: vocab {config.vocab_size} d {config.hidden_size} "
-          f"layers {config.num_hidden_layers} {dtype} prompt {prompt_len} "
-          f"max|logit| {float(logits.abs().max()):.3f} greedy {continuation}")
+    print(f"{os.path.basename(out_dir)}: vocab {config.vocab_size} "
+          f"d {config.hidden_size} layers {config.num_hidden_layers} {dtype} "
+          f"prompt {len(prompt)} max|logit| {float(logits.abs().max()):.3f} "
+          f"greedy {continuation}")
 
 
 def main():

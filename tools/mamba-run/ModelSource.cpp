@@ -4,10 +4,13 @@
 
 #include "mamba/bpe_tokenizer.h"
 #include "mamba/byte_tokenizer.h"
+#include "mamba/json.h"
 #include "mamba/model_config.h"
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -103,12 +106,12 @@ Expected<LoadedModel> loadPlanned(const RunOptions &options,
   LoadedModel loaded;
   std::string packageDir;
   Expected<plan::Plan> plan = Status::error("unreachable");
-  if (fs::is_directory(model)) {
+  if (fs::is_directory(model) && fs::exists(fs::path(model) / "plan.json")) {
     packageDir = model;
     plan = plan::readPlanFile((fs::path(model) / "plan.json").string());
     loaded.description = model + " (package)";
   } else {
-    if (!fs::is_regular_file(model))
+    if (!fs::is_regular_file(model) && !fs::is_directory(model))
       return Status::error("'" + model + "': no such spec file");
     char tmpl[] = "/tmp/mamba-run-plan-XXXXXX";
     int fd = mkstemp(tmpl);
@@ -121,7 +124,14 @@ Expected<LoadedModel> loadPlanned(const RunOptions &options,
     std::remove(tmpl);
     if (!s.ok())
       return s;
-    loaded.description = model + " (spec)";
+    if (fs::is_directory(model)) {
+      // A Hugging Face directory: its weights and tokenizer, as a
+      // package's.
+      packageDir = model;
+      loaded.description = model + " (planned)";
+    } else {
+      loaded.description = model + " (spec)";
+    }
   }
   if (!plan.ok())
     return plan.status();
@@ -150,6 +160,21 @@ Expected<LoadedModel> loadPlanned(const RunOptions &options,
   loaded.tokenizer = std::move(tokenizer.value());
   return loaded;
 }
+/// A Hugging Face directory of a model family only plans run (Mamba-2):
+/// CpuModel and CudaModel implement Mamba-1 alone. Unreadable configs are
+/// not planned-only, so that loadModelDir reports what is wrong with them.
+bool plannedOnly(const std::string &dir) {
+  std::ifstream in(fs::path(dir) / "config.json");
+  if (!in)
+    return false;
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  Expected<JsonValue> json = parseJson(text);
+  if (!json.ok())
+    return false;
+  const JsonValue *type = json->find("model_type");
+  return type && type->isString() && type->asString() == "mamba2";
+}
 } // namespace
 
 Expected<LoadedModel> loadModel(const RunOptions &options) {
@@ -164,7 +189,8 @@ Expected<LoadedModel> loadModel(const RunOptions &options) {
   }
 
   if (endsWith(model, ".ssm") ||
-      (fs::is_directory(model) && fs::exists(fs::path(model) / "plan.json")))
+      (fs::is_directory(model) &&
+       (fs::exists(fs::path(model) / "plan.json") || plannedOnly(model))))
     return loadPlanned(options, model);
 
   Expected<ModelWeights> weights = Status::error("unreachable");

@@ -26,6 +26,8 @@ const char *stridedOpName(StridedOp op) {
     return "softplus";
   case StridedOp::Silu:
     return "silu";
+  case StridedOp::Copy:
+    return "copy";
   case StridedOp::Skip:
     return "skip";
   }
@@ -38,6 +40,7 @@ int stridedOpArity(StridedOp op) {
   case StridedOp::Neg:
   case StridedOp::Softplus:
   case StridedOp::Silu:
+  case StridedOp::Copy:
     return 1;
   case StridedOp::Skip:
     return 3;
@@ -66,6 +69,8 @@ const char *expression(StridedOp op) {
     return "mamba_softplus(va)";
   case StridedOp::Silu:
     return "mamba_silu(va)";
+  case StridedOp::Copy:
+    return "va";
   case StridedOp::Skip:
     return "fmaf(vb, vc, va)";
   }

@@ -18,7 +18,8 @@ cg::Schedule rowSchedule() {
 constexpr cg::StridedOp kMapOps[] = {
     cg::StridedOp::Add,      cg::StridedOp::Sub,  cg::StridedOp::Mul,
     cg::StridedOp::Gate,     cg::StridedOp::Exp,  cg::StridedOp::Neg,
-    cg::StridedOp::Softplus, cg::StridedOp::Silu, cg::StridedOp::Skip};
+    cg::StridedOp::Softplus, cg::StridedOp::Silu, cg::StridedOp::Copy,
+    cg::StridedOp::Skip};
 
 int64_t constantDim(const plan::View *v, size_t d) {
   return v && d < v->shape.size() ? v->shape[d].eval(1, 1) : 0;

@@ -242,9 +242,10 @@ void checkElementwise(Checker &c, bool binary) {
     c.sameShape(a, "a", b, "b");
 }
 
-const ElementwiseKernel kElementwiseKernels[8] = {
-    {"add", true},  {"sub", true},  {"mul", true},       {"gate", true},
-    {"exp", false}, {"neg", false}, {"softplus", false}, {"silu", false}};
+const ElementwiseKernel kElementwiseKernels[9] = {
+    {"add", true},       {"sub", true},   {"mul", true},
+    {"gate", true},      {"exp", false},  {"neg", false},
+    {"softplus", false}, {"silu", false}, {"copy", false}};
 
 const ElementwiseKernel *findElementwise(const std::string &kernel) {
   for (const ElementwiseKernel &k : kElementwiseKernels)

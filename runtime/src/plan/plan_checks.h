@@ -112,7 +112,7 @@ struct ElementwiseKernel {
   const char *name;
   bool binary;
 };
-extern const ElementwiseKernel kElementwiseKernels[8];
+extern const ElementwiseKernel kElementwiseKernels[9];
 /// The entry of `kernel`, or null.
 const ElementwiseKernel *findElementwise(const std::string &kernel);
 

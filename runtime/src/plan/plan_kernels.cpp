@@ -222,7 +222,7 @@ Status skip(const plan::Step &step, const StepArgs &args, Context &ctx,
   return Status::success();
 }
 
-enum class Op { Add, Sub, Mul, Gate, Exp, Neg, Softplus, Silu };
+enum class Op { Add, Sub, Mul, Gate, Exp, Neg, Softplus, Silu, Copy };
 
 float apply(Op op, float a, float b) {
   switch (op) {
@@ -242,6 +242,8 @@ float apply(Op op, float a, float b) {
     return a > 20.0f ? a : std::log1p(std::exp(a));
   case Op::Silu:
     return a / (1.0f + std::exp(-a));
+  case Op::Copy:
+    return a;
   }
   return a;
 }
@@ -300,8 +302,8 @@ Status runStep(const plan::Step &step, const StepArgs &args, Context &ctx,
   if (k == "skip")
     return skip(step, args, ctx, execute);
   // In the order of kElementwiseKernels.
-  static const Op kOps[] = {Op::Add, Op::Sub, Op::Mul,      Op::Gate,
-                            Op::Exp, Op::Neg, Op::Softplus, Op::Silu};
+  static const Op kOps[] = {Op::Add, Op::Sub,      Op::Mul,  Op::Gate, Op::Exp,
+                            Op::Neg, Op::Softplus, Op::Silu, Op::Copy};
   if (const ElementwiseKernel *e = findElementwise(k))
     return elementwise(step, args, ctx, execute, kOps[e - kElementwiseKernels],
                        e->binary);

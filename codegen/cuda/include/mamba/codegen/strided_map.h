@@ -1,5 +1,5 @@
 // The CUDA C emitter of the elementwise plan kernels (add, sub, mul, gate,
-// exp, neg, softplus, silu, skip) over strided views of rank up to 4.
+// exp, neg, softplus, silu, copy, skip) over strided views of rank up to 4.
 #ifndef MAMBA_CODEGEN_STRIDED_MAP_H
 #define MAMBA_CODEGEN_STRIDED_MAP_H
 
@@ -20,6 +20,7 @@ enum class StridedOp {
   Neg,      // -a
   Softplus, // softplus(a), the identity above 20
   Silu,     // silu(a)
+  Copy,     // a (a layout change: out's strides differ from a's)
   Skip,     // a + b * c (the D skip of a scan: c is D broadcast)
 };
 
