@@ -344,10 +344,9 @@ private:
       return false;
     if (const JsonValue::Member *m = root.find("time_step_limit")) {
       const JsonValue &v = *m->value;
-      bool unclamped = v.kind == JsonValue::Kind::Array &&
-                       v.elements.size() == 2 &&
-                       v.elements[0].floatValue == 0.0 &&
-                       isPositiveInfinity(v.elements[1]);
+      bool unclamped =
+          v.kind == JsonValue::Kind::Array && v.elements.size() == 2 &&
+          v.elements[0].floatValue == 0.0 && isPositiveInfinity(v.elements[1]);
       if (!unclamped) {
         mlir::emitError(v.loc) << "'time_step_limit' must be [0.0, Infinity]: "
                                   "the spec does not clamp the time step";

@@ -51,8 +51,8 @@ protected:
     std::string why;
     if (!test::openDeviceOrWhy(why))
       GTEST_SKIP() << "no CUDA device: " << why;
-    auto file = SafetensorsFile::open(test::goldenDir(kModel) +
-                                      "/model.safetensors");
+    auto file =
+        SafetensorsFile::open(test::goldenDir(kModel) + "/model.safetensors");
     ASSERT_TRUE(file.ok()) << file.status().message();
     file_ = std::make_unique<SafetensorsFile>(std::move(file).value());
     test::GoldenFiles golden = test::readGoldenFiles(test::goldenDir(kModel));
@@ -107,9 +107,9 @@ TEST_F(CudaPlanMamba2, PrefillMatchesTransformersWholeChunkedAndBatched) {
                 static_cast<long long>(maxChunk), diff / refMax_);
     EXPECT_LE(diff, kRelTol * refMax_) << "maxChunk " << maxChunk;
     std::vector<float> alone = prefill(*g, tokens.data() + len(), 1);
-    EXPECT_LE(maxAbsDiff(both.data() + len() * vocab_, alone.data(),
-                         alone.size()),
-              1e-5f * refMax_)
+    EXPECT_LE(
+        maxAbsDiff(both.data() + len() * vocab_, alone.data(), alone.size()),
+        1e-5f * refMax_)
         << "maxChunk " << maxChunk;
   }
 }

@@ -79,7 +79,8 @@ TEST_P(Mamba2Golden, PrefillMatchesTransformers) {
                     ->forward(prompt_.data(), len(), state, LogitsMode::All,
                               logits.data())
                     .ok());
-    const float diff = maxAbsDiff(logits.data(), ref_.data.data(), logits.size());
+    const float diff =
+        maxAbsDiff(logits.data(), ref_.data.data(), logits.size());
     std::printf("%s, maxChunk %lld: max |ours - transformers| / max|ref| = "
                 "%.2e\n",
                 GetParam(), static_cast<long long>(maxChunk), diff / refMax_);
@@ -94,10 +95,10 @@ TEST_P(Mamba2Golden, BatchOfTwoMatchesEachAlone) {
   tokens.insert(tokens.end(), prompt_.rbegin(), prompt_.rend());
   PlanState state = model->makeState(2);
   std::vector<float> logits(2 * len() * vocab());
-  ASSERT_TRUE(model
-                  ->forward(tokens.data(), len(), state, LogitsMode::All,
-                            logits.data())
-                  .ok());
+  ASSERT_TRUE(
+      model
+          ->forward(tokens.data(), len(), state, LogitsMode::All, logits.data())
+          .ok());
   EXPECT_LE(maxAbsDiff(logits.data(), ref_.data.data(), len() * vocab()),
             kRelTol * refMax_);
   PlanState single = model->makeState(1);
