@@ -52,6 +52,7 @@ struct Block {
   unsigned barrierArrived = 0, barrierLeft = 0;
   std::vector<std::map<unsigned, Meeting>> meetings; ///< per warp, by mask
   std::function<void()> body;
+  Index size;              ///< blockDim: threads x 1 x 1
   bool progressed = false; ///< a fiber arrived or left since the last round
   std::string error;       ///< why a fiber stopped the block
 };
@@ -62,6 +63,7 @@ inline Block *&block() {
 }
 
 inline Fiber &self() { return *block()->fibers[block()->current]; }
+inline Index &blockSize() { return block()->size; }
 
 /// Back to the scheduler, which runs the next fiber.
 inline void yield() {
@@ -101,6 +103,7 @@ inline std::unique_ptr<Fiber> makeFiber(unsigned t) {
 inline void runBlock(unsigned threads, const std::function<void()> &body) {
   Block b;
   b.body = body;
+  b.size = {threads, 1, 1};
   b.meetings.resize((threads + 31) / 32);
   for (unsigned t = 0; t < threads; ++t)
     b.fibers.push_back(makeFiber(t));
@@ -204,6 +207,7 @@ inline int4 make_int4(int x, int y, int z, int w) { return {x, y, z, w}; }
 #define threadIdx (mamba::emu::self().thread)
 #define blockIdx (mamba::emu::blockIndex())
 #define gridDim (mamba::emu::gridSize())
+#define blockDim (mamba::emu::blockSize())
 namespace mamba::emu {
 inline Index &blockIndex() {
   static Index i;

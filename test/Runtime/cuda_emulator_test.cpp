@@ -49,6 +49,19 @@ void divergentBarrier(int) {
 
 void outsideItsMask(int) { __ballot_sync(0x1u, true); }
 
+// Each thread's global index, as kernels compute it.
+void globalIndex(int) {
+  const unsigned t = blockIdx.x * blockDim.x + threadIdx.x;
+  g_out[0][t] = static_cast<int>(blockDim.x * 100 + blockDim.y * 10 +
+                                 blockDim.z);
+}
+
+TEST(CudaEmulator, BlockDimIsTheLaunchsBlockSize) {
+  mamba::emu::launch(globalIndex, 3, 40, 0);
+  for (int t = 0; t < 120; ++t)
+    EXPECT_EQ(g_out[0][t], 40 * 100 + 11) << t;
+}
+
 TEST(CudaEmulator, WarpIntrinsicsMeanWhatTheyMeanInCuda) {
   mamba::emu::launch(intrinsics, 1, 64, 0);
   unsigned every3 = 0;

@@ -5,6 +5,7 @@
 #include "../cpu/fast_math.h"
 #include "../cpu/kernels.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <string>
@@ -248,6 +249,51 @@ float apply(Op op, float a, float b) {
   return a;
 }
 
+/// One row of an elementwise op: `op` a template parameter, so that a row
+/// whose views are all contiguous compiles to a vector loop.
+template <Op op>
+void elementwiseRow(const float *pa, int64_t sa, const float *pb, int64_t sb,
+                    float *po, int64_t so, int64_t n) {
+  if (sa == 1 && so == 1 && (!pb || sb == 1)) {
+    for (int64_t i = 0; i < n; ++i)
+      po[i] = apply(op, pa[i], pb ? pb[i] : 0.0f);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i)
+    po[i * so] = apply(op, pa[i * sa], pb ? pb[i * sb] : 0.0f);
+}
+
+using RowFn = void (*)(const float *, int64_t, const float *, int64_t, float *,
+                       int64_t, int64_t);
+
+RowFn rowFunction(Op op) {
+  switch (op) {
+  case Op::Add:
+    return elementwiseRow<Op::Add>;
+  case Op::Sub:
+    return elementwiseRow<Op::Sub>;
+  case Op::Mul:
+    return elementwiseRow<Op::Mul>;
+  case Op::Gate:
+    return elementwiseRow<Op::Gate>;
+  case Op::Exp:
+    return elementwiseRow<Op::Exp>;
+  case Op::Neg:
+    return elementwiseRow<Op::Neg>;
+  case Op::Softplus:
+    return elementwiseRow<Op::Softplus>;
+  case Op::Silu:
+    return elementwiseRow<Op::Silu>;
+  case Op::Copy:
+    break;
+  }
+  return elementwiseRow<Op::Copy>;
+}
+
+/// Below this many elements an elementwise step runs on the calling thread:
+/// waking the pool costs more (decode steps are a few thousand elements).
+constexpr int64_t kElementwiseSerial = 1 << 15;
+
 Status elementwise(const plan::Step &step, const StepArgs &args, Context &ctx,
                    bool execute, Op op, bool binary) {
   Checker c(step, args);
@@ -258,30 +304,41 @@ Status elementwise(const plan::Step &step, const StepArgs &args, Context &ctx,
   const Tensor *b = binary ? args.get("b") : nullptr;
   const Tensor *out = args.get("out");
   const int rank = a->rank;
-  // Rows over all dimensions but the last, each row over the last one.
-  const int64_t inner = a->shape[rank - 1];
+  // The loops follow out's layout, its smallest stride innermost: rows of
+  // contiguous elements where out is contiguous, whatever order the
+  // dimensions have in the IR (Mamba-2's per-head tensors are
+  // [b, heads, headdim, seqlen] with headdim innermost in memory).
+  int order[kMaxRank];
+  for (int d = 0; d < rank; ++d)
+    order[d] = d;
+  std::stable_sort(order, order + rank, [&](int x, int y) {
+    return out->stride[x] > out->stride[y];
+  });
+  const int innerDim = order[rank - 1];
+  const int64_t inner = a->shape[innerDim];
   int64_t rows = 1;
-  for (int d = 0; d + 1 < rank; ++d)
-    rows *= a->shape[d];
+  for (int k = 0; k + 1 < rank; ++k)
+    rows *= a->shape[order[k]];
   auto offset = [&](const Tensor &t, int64_t row) {
     int64_t off = 0;
-    for (int d = rank - 2; d >= 0; --d) {
+    for (int k = rank - 2; k >= 0; --k) {
+      const int d = order[k];
       off += (row % t.shape[d]) * t.stride[d];
       row /= t.shape[d];
     }
     return off;
   };
-  ctx.pool.parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) {
-      const float *pa = a->data + offset(*a, r);
-      const float *pb = b ? b->data + offset(*b, r) : nullptr;
-      float *po = out->data + offset(*out, r);
-      const int64_t sa = a->stride[rank - 1], so = out->stride[rank - 1],
-                    sb = b ? b->stride[rank - 1] : 0;
-      for (int64_t i = 0; i < inner; ++i)
-        po[i * so] = apply(op, pa[i * sa], pb ? pb[i * sb] : 0.0f);
-    }
-  });
+  const RowFn rowFn = rowFunction(op);
+  auto range = [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      rowFn(a->data + offset(*a, r), a->stride[innerDim],
+            b ? b->data + offset(*b, r) : nullptr, b ? b->stride[innerDim] : 0,
+            out->data + offset(*out, r), out->stride[innerDim], inner);
+  };
+  if (rows * inner < kElementwiseSerial)
+    range(0, rows);
+  else
+    ctx.pool.parallelFor(rows, 1, range);
   return Status::success();
 }
 } // namespace
