@@ -26,7 +26,7 @@ struct BuiltinInfo {
   unsigned minArgs, maxArgs;
 };
 const BuiltinInfo kTensorBuiltins[] = {
-    {"embedding", 2, 2}, {"rmsnorm", 3, 3},   {"linear", 2, 3},
+    {"embedding", 2, 2}, {"rmsnorm", 3, 4},   {"linear", 2, 3},
     {"conv1d", 2, 3},    {"softplus", 1, 1},  {"silu", 1, 1},
     {"exp", 1, 1},       {"transpose", 2, 2}, {"split", 3, 3},
     {"flatten", 3, 3},   {"unflatten", 3, 3}, {"skip", 3, 3},

@@ -214,9 +214,26 @@ FailureOr<Val> TensorOps::rmsnorm(const CallExpr &c, llvm::ArrayRef<Val> a) {
         << describe(a[2]);
     return failure();
   }
+  // The optional group size: each run of that many elements is normalized
+  // on its own (Mamba-2's gated norm over n_groups groups); the whole
+  // width is the plain norm.
+  mlir::IntegerAttr group;
+  if (a.size() > 3) {
+    const Dim &width = a[0].dims.back();
+    if (a[3].kind != Val::Kind::Int || a[3].i <= 0 || !width.isStatic() ||
+        width.size % a[3].i != 0) {
+      mlir::emitError(c.args[3]->loc)
+          << "the fourth argument of 'rmsnorm' (group size) must be a "
+             "positive int that divides the normalized width "
+          << formatDim(width) << ", got " << describe(a[3]);
+      return failure();
+    }
+    if (a[3].i != width.size)
+      group = b.getI64IntegerAttr(a[3].i);
+  }
   auto op = mlir::ssm::RMSNormOp::create(
       b, c.loc, a[0].value.getType(), a[0].value, a[1].value,
-      b.getF32FloatAttr(static_cast<float>(a[2].asDouble())));
+      b.getF32FloatAttr(static_cast<float>(a[2].asDouble())), group);
   return Val::makeTensor(op, a[0].dims);
 }
 

@@ -501,6 +501,8 @@ LogicalResult FunctionPlanner::planOp(Operation *op) {
         mp::Step &s = newStep(op, "rmsnorm");
         s.attrs["eps"] =
             numberAttr(shortestDecimal(n.getEps().convertToFloat()));
+        if (std::optional<int64_t> g = n.getGroupSize())
+          s.attrs["group_size"] = numberAttr(static_cast<double>(*g));
         if (failed(use(op, "x", n.getInput())) ||
             failed(use(op, "weight", n.getWeight())))
           return failure();

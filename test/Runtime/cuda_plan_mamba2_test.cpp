@@ -1,7 +1,8 @@
-// Mamba-2 on the GPU: the committed plan of the golden Hugging Face Mamba-2
-// model (data/mamba2-bias-k3.plan.json, kept current by
-// test/tools/mamba-run/cuda-plan-fixtures.test) compiles with NVRTC
-// anywhere; on a GPU, CudaPlanModel runs it (the SSD scan from the step's
+// Mamba-2 on the GPU: the committed plans of two golden Hugging Face
+// Mamba-2 models (data/mamba2-bias-k3.plan.json; data/mamba2-groups.plan.json,
+// heads in 2 groups: a rank-5 scan and a grouped norm; kept current by
+// test/tools/mamba-run/cuda-plan-fixtures.test) compile with NVRTC
+// anywhere; on a GPU, CudaPlanModel runs them (the SSD scan from the step's
 // cuda_scan, broadcast operands as stride-0 views, the layout copy before
 // the gated norm) and matches transformers' Mamba2ForCausalLM: the prompt
 // whole and in chunks, two sequences in a batch, token by token, and the
@@ -13,8 +14,10 @@
 #include "mamba/cuda_plan_model.h"
 #include "test_util.h"
 
+#include <cctype>
 #include <cstdio>
 #include <gtest/gtest.h>
+#include <utility>
 
 namespace mamba {
 namespace {
@@ -23,44 +26,48 @@ using test::maxAbs;
 using test::maxAbsDiff;
 
 constexpr float kRelTol = 1e-4f;
-constexpr const char *kModel = "mamba2-bias-k3";
 
-plan::Plan readMamba2Plan() {
-  auto p = plan::readPlanFile(std::string(MAMBA_TEST_DATA_DIR) + "/" + kModel +
+plan::Plan readMamba2Plan(const std::string &model) {
+  auto p = plan::readPlanFile(std::string(MAMBA_TEST_DATA_DIR) + "/" + model +
                               ".plan.json");
   EXPECT_TRUE(p.ok()) << p.status().message();
   return p.ok() ? std::move(p).value() : plan::Plan{};
 }
 
 TEST(CudaPlanMamba2Kernels, NvrtcCompilesThePlansKernels) {
-  plan::Plan p = readMamba2Plan();
-  auto kernels = cuda::PlanKernels::describe(p, 2);
-  ASSERT_TRUE(kernels.ok()) << kernels.status().message();
-  EXPECT_EQ((*kernels)->generics.size(), 6u)
-      << "one SSD scan per layer (3) and entry point (2)";
-  auto source = (*kernels)->source();
-  ASSERT_TRUE(source.ok()) << source.status().message();
-  Expected<std::string> ptx =
-      cuda::compileCuda(*source, "plan_kernels.cu", "compute_80");
-  EXPECT_TRUE(ptx.ok()) << ptx.status().message();
+  // One SSD scan per layer and entry point: 3 and 2 layers.
+  for (auto [model, scans] :
+       {std::pair<const char *, size_t>{"mamba2-bias-k3", 6},
+        {"mamba2-groups", 4}}) {
+    plan::Plan p = readMamba2Plan(model);
+    auto kernels = cuda::PlanKernels::describe(p, 2);
+    ASSERT_TRUE(kernels.ok()) << model << ": " << kernels.status().message();
+    EXPECT_EQ((*kernels)->generics.size(), scans) << model;
+    auto source = (*kernels)->source();
+    ASSERT_TRUE(source.ok()) << source.status().message();
+    Expected<std::string> ptx =
+        cuda::compileCuda(*source, "plan_kernels.cu", "compute_80");
+    EXPECT_TRUE(ptx.ok()) << model << ": " << ptx.status().message();
+  }
 }
 
-class CudaPlanMamba2 : public ::testing::Test {
+class CudaPlanMamba2 : public ::testing::TestWithParam<const char *> {
 protected:
   void SetUp() override {
     std::string why;
     if (!test::openDeviceOrWhy(why))
       GTEST_SKIP() << "no CUDA device: " << why;
-    auto file =
-        SafetensorsFile::open(test::goldenDir(kModel) + "/model.safetensors");
+    auto file = SafetensorsFile::open(test::goldenDir(GetParam()) +
+                                      "/model.safetensors");
     ASSERT_TRUE(file.ok()) << file.status().message();
     file_ = std::make_unique<SafetensorsFile>(std::move(file).value());
-    test::GoldenFiles golden = test::readGoldenFiles(test::goldenDir(kModel));
+    test::GoldenFiles golden =
+        test::readGoldenFiles(test::goldenDir(GetParam()));
     prompt_ = golden.prompt;
     greedy_ = golden.greedy;
     ref_ = golden.logits.data;
     refMax_ = maxAbs(ref_.data(), ref_.size());
-    plan_ = readMamba2Plan();
+    plan_ = readMamba2Plan(GetParam());
     vocab_ = plan_.vocabSize;
   }
 
@@ -94,7 +101,7 @@ protected:
   int64_t vocab_ = 0;
 };
 
-TEST_F(CudaPlanMamba2, PrefillMatchesTransformersWholeChunkedAndBatched) {
+TEST_P(CudaPlanMamba2, PrefillMatchesTransformersWholeChunkedAndBatched) {
   std::vector<int32_t> tokens(prompt_);
   tokens.insert(tokens.end(), prompt_.rbegin(), prompt_.rend());
   for (int64_t maxChunk : {256, 4}) {
@@ -102,9 +109,9 @@ TEST_F(CudaPlanMamba2, PrefillMatchesTransformersWholeChunkedAndBatched) {
     ASSERT_TRUE(g);
     std::vector<float> both = prefill(*g, tokens.data(), 2);
     const float diff = maxAbsDiff(both.data(), ref_.data(), len() * vocab_);
-    std::printf("mamba2, maxChunk %lld: max |gpu - transformers| / max|ref| "
+    std::printf("%s, maxChunk %lld: max |gpu - transformers| / max|ref| "
                 "= %.2e\n",
-                static_cast<long long>(maxChunk), diff / refMax_);
+                GetParam(), static_cast<long long>(maxChunk), diff / refMax_);
     EXPECT_LE(diff, kRelTol * refMax_) << "maxChunk " << maxChunk;
     std::vector<float> alone = prefill(*g, tokens.data() + len(), 1);
     EXPECT_LE(
@@ -114,7 +121,7 @@ TEST_F(CudaPlanMamba2, PrefillMatchesTransformersWholeChunkedAndBatched) {
   }
 }
 
-TEST_F(CudaPlanMamba2, DecodeStepsMatchTransformersAndContinueGreedily) {
+TEST_P(CudaPlanMamba2, DecodeStepsMatchTransformersAndContinueGreedily) {
   auto g = gpu(1, 256);
   ASSERT_TRUE(g);
   auto state = g->makeState(1);
@@ -134,6 +141,16 @@ TEST_F(CudaPlanMamba2, DecodeStepsMatchTransformersAndContinueGreedily) {
   }
   EXPECT_EQ(generated, greedy_);
 }
+
+INSTANTIATE_TEST_SUITE_P(HuggingFace, CudaPlanMamba2,
+                         ::testing::Values("mamba2-bias-k3", "mamba2-groups"),
+                         [](const auto &info) {
+                           std::string name = info.param;
+                           for (char &c : name)
+                             if (!std::isalnum(static_cast<unsigned char>(c)))
+                               c = '_';
+                           return name;
+                         });
 
 } // namespace
 } // namespace mamba

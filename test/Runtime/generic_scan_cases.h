@@ -137,14 +137,28 @@ inline cg::GenericScanDesc ssd() {
   return d;
 }
 
+/// SSD with heads in groups (n_groups > 1) over (b, r, j, p, n): head j of
+/// group r reads its group's B[b,r,n,t] and C[b,r,n,t].
+inline cg::GenericScanDesc ssdGrouped() {
+  cg::GenericScanDesc d = ssd();
+  d.name = "ssd_grouped";
+  d.stateRank = 5;
+  d.inputDims = {
+      {0, 1, 2, 3, 5}, {0, 1, 2, 5}, {1, 2}, {0, 1, 4, 5}, {0, 1, 4, 5}};
+  d.outputDims = {0, 1, 2, 3, 5};
+  return d;
+}
+
 inline std::vector<cg::GenericScanDesc> allDescs() {
   return {cumsum(),
           retention(),
           selective(cg::ElemType::F32),
           selective(cg::ElemType::BF16),
           ssd(),
+          ssdGrouped(),
           allOps()};
 }
+
 /// A tensor of the iteration space: `dims` (iteration dimensions), element
 /// strides in the order `storage` lists the tensor's dims (outermost first).
 struct View {
@@ -357,6 +371,13 @@ inline std::vector<GenericScanCase> genericScanCases() {
                       {{-1, 1}, {0.01f, 0.5f}, {-4, -0.1f}, {-1, 1}, {-1, 1}},
                       cg::defaultGenericScanSchedule(128),
                       false},
+      // 2 groups of 3 heads of 4 channels, d_state 8.
+      GenericScanCase{"ssd_grouped",
+                      ssdGrouped(),
+                      {2, 2, 3, 4, 8, 11},
+                      {{-1, 1}, {0.01f, 0.5f}, {-4, -0.1f}, {-1, 1}, {-1, 1}},
+                      cg::defaultGenericScanSchedule(8),
+                      true},
       GenericScanCase{
           "all_ops", allOps(), {2, 45, 30}, {{-2, 2}, {-2, 2}}, {}, false}};
 }

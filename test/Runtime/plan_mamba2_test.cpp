@@ -133,8 +133,8 @@ TEST_P(Mamba2Golden, DecodeStepsMatchTransformersAndContinueGreedily) {
 }
 
 INSTANTIATE_TEST_SUITE_P(HuggingFace, Mamba2Golden,
-                         ::testing::Values("mamba2-tiny-tied",
-                                           "mamba2-bias-k3"),
+                         ::testing::Values("mamba2-tiny-tied", "mamba2-bias-k3",
+                                           "mamba2-groups"),
                          [](const auto &info) {
                            std::string name = info.param;
                            for (char &c : name)

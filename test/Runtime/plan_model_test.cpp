@@ -246,6 +246,18 @@ TEST(PlanModel, RejectsPlansTheKernelsCannotRun) {
   ASSERT_FALSE(m.ok());
   EXPECT_NE(m.status().message().find("the CPU runtime has no such kernel"),
             std::string::npos);
+  // A grouped norm whose group does not divide the width (16).
+  bad = *p;
+  for (plan::Step &step : bad.functions[0].steps)
+    if (step.kernel == "rmsnorm")
+      step.attrs["group_size"].number = 3;
+  m = PlanModel::create(bad, *file);
+  ASSERT_FALSE(m.ok());
+  EXPECT_NE(m.status().message().find("attribute 'group_size' must be a "
+                                      "positive divisor of the normalized "
+                                      "width 16"),
+            std::string::npos)
+      << m.status().message();
   // Wrong weight shape.
   bad = *p;
   bad.weights[0].shape = {3, 3};

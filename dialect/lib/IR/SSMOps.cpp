@@ -80,6 +80,15 @@ LogicalResult RMSNormOp::verify() {
       failed(shapes.check("weight", getWeight().getType(), {"d"})) ||
       failed(shapes.check("result", getResult().getType(), dims)))
     return failure();
+  if (std::optional<int64_t> g = getGroupSize()) {
+    const int64_t d = input.getShape().back();
+    if (*g <= 0)
+      return emitOpError() << "expected 'group_size' to be positive, got "
+                           << *g;
+    if (!ShapedType::isDynamic(d) && d % *g != 0)
+      return emitOpError() << "expected 'group_size' (" << *g
+                           << ") to divide the last dimension (" << d << ")";
+  }
   Type elem = input.getElementType();
   if (failed(checkParamElementType(*this, "weight", getWeight().getType(), elem,
                                    "input")))

@@ -124,6 +124,11 @@ struct SSMToCUDAPass : mlir::ssm::impl::SSMToCUDABase<SSMToCUDAPass> {
   }
 
   LogicalResult lower(RMSNormOp op) {
+    if (op.getGroupSize())
+      return op.emitOpError()
+             << "cannot be lowered to CUDA: the rmsnorm kernel normalizes "
+                "whole rows, not groups of 'group_size' elements (plans run "
+                "grouped norms)";
     cg::RmsNormDesc d;
     d.name = kernelName(op);
     d.hiddenType = d.residualType = *cudaElemType(op.getInput().getType());

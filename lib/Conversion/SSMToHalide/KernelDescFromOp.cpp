@@ -74,6 +74,11 @@ mlir::ssm::kernelDescFromOp(Operation *op, StringRef name,
     // With state(%s) the kernel reads the window and writes its update.
     d.hasState = static_cast<bool>(conv.getInitialState());
   } else if (auto norm = dyn_cast<RMSNormOp>(op)) {
+    if (norm.getGroupSize())
+      return op->emitOpError()
+             << "cannot be lowered to Halide: the rmsnorm kernel normalizes "
+                "whole rows, not groups of 'group_size' elements (plans run "
+                "grouped norms)";
     d.kind = hk::KernelKind::RMSNorm;
     d.eps = norm.getEps().convertToFloat();
   } else if (isa<GateOp>(op)) {

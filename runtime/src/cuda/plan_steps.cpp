@@ -55,17 +55,20 @@ Status rmsnorm(Checker &c, StepContext &ctx, bool execute) {
     return c.status();
   const Tensor *x = c.args().get("x"), *w = c.args().get("weight"),
                *out = c.args().get("out");
-  const int64_t dim = x->shape[x->rank - 1];
+  const int64_t width = x->shape[x->rank - 1];
+  const int64_t group = planexec::rmsnormGroupSize(c.step(), width);
   const float eps = static_cast<float>(c.step().attr("eps")->number);
   Status s = Status::success();
+  // A grouped norm: one launch per group, over every row's g-th group with
+  // that part of the weight (n_groups launches; Mamba-2 has a few).
   planexec::forRowMatrices(
       *x, *out,
       [&](int64_t ox, int64_t oy, int64_t rows, int64_t ldx, int64_t ldy) {
-        if (s.ok() && rows > 0)
+        for (int64_t g = 0; g < width && s.ok() && rows > 0; g += group)
           s = launchRmsNorm(ctx.dev, ctx.kernels.rmsnormF, ctx.kernels.rmsnorm,
-                            x->data + ox, ldx, nullptr, 0, w->data,
-                            out->data + oy, ldy, static_cast<int>(rows),
-                            static_cast<int>(dim), eps);
+                            x->data + ox + g, ldx, nullptr, 0, w->data + g,
+                            out->data + oy + g, ldy, static_cast<int>(rows),
+                            static_cast<int>(group), eps);
       });
   return s;
 }
@@ -239,6 +242,9 @@ Status elementwise(Checker &c, StepContext &ctx, bool execute,
                    cg::StridedOp op) {
   const bool binary = cg::stridedOpArity(op) == 2;
   planexec::checkElementwise(c, binary);
+  if (c.ok())
+    c.require(c.args().get(binary ? "a" : "x")->rank <= 4,
+              "the GPU's elementwise kernels take views of rank 1-4");
   if (!c.ok() || !execute)
     return c.status();
   long long shape[4];

@@ -131,7 +131,8 @@ void checkRmsnorm(Checker &c) {
   const Tensor *w = c.arg("weight", 1), *out = c.arg("out", rank);
   const plan::Attr *eps = c.step().attr("eps");
   c.require(eps && !eps->isString, "missing numeric attribute 'eps'");
-  c.require(rank >= 2 && rank <= kMaxRank, "argument 'x' must have rank 2-4");
+  c.require(rank >= 2 && rank <= kMaxRank,
+            "argument 'x' must have rank 2-" + std::to_string(kMaxRank));
   if (!c.ok())
     return;
   c.sameShape(x, "x", out, "out");
@@ -139,6 +140,21 @@ void checkRmsnorm(Checker &c) {
   c.unitStride(x, "x", rank - 1);
   c.unitStride(out, "out", rank - 1);
   c.contiguous(w, "weight");
+  if (const plan::Attr *g = c.step().attr("group_size")) {
+    const int64_t width = x->shape[rank - 1];
+    c.require(!g->isString && g->number >= 1 && g->number <= width &&
+                  g->number ==
+                      static_cast<double>(static_cast<int64_t>(g->number)) &&
+                  width % static_cast<int64_t>(g->number) == 0,
+              "attribute 'group_size' must be a positive divisor of the "
+              "normalized width " +
+                  std::to_string(width));
+  }
+}
+
+int64_t rmsnormGroupSize(const plan::Step &step, int64_t width) {
+  const plan::Attr *g = step.attr("group_size");
+  return g ? static_cast<int64_t>(g->number) : width;
 }
 
 void checkLinear(Checker &c) {
@@ -147,7 +163,8 @@ void checkLinear(Checker &c) {
   x = c.arg("x", rank);
   const Tensor *w = c.arg("weight", 2), *bias = c.arg("bias", 1, true),
                *out = c.arg("out", rank);
-  c.require(rank >= 2 && rank <= kMaxRank, "argument 'x' must have rank 2-4");
+  c.require(rank >= 2 && rank <= kMaxRank,
+            "argument 'x' must have rank 2-" + std::to_string(kMaxRank));
   if (!c.ok())
     return;
   for (int d = 0; d + 1 < rank; ++d)
@@ -234,7 +251,8 @@ void checkElementwise(Checker &c, bool binary) {
   a = c.arg(binary ? "a" : "x", rank);
   const Tensor *b = binary ? c.arg("b", rank) : nullptr;
   const Tensor *out = c.arg("out", rank);
-  c.require(rank >= 1 && rank <= kMaxRank, "arguments must have rank 1-4");
+  c.require(rank >= 1 && rank <= kMaxRank,
+            "arguments must have rank 1-" + std::to_string(kMaxRank));
   if (!c.ok())
     return;
   c.sameShape(a, binary ? "a" : "x", out, "out");

@@ -14,7 +14,7 @@
 
 namespace mamba::planexec {
 
-constexpr int kMaxRank = 4;
+constexpr int kMaxRank = 5;
 
 /// A view evaluated for one batch size and sequence length. `data` is a
 /// host or a device address, depending on the executor.
@@ -99,6 +99,9 @@ template <class F> void forRowMatrices(const Tensor &x, const Tensor &y, F fn) {
 /// its own limits after them. Each leaves the first failure in `c`.
 void checkEmbedding(Checker &c);
 void checkRmsnorm(Checker &c);
+/// The rmsnorm step's group size: its 'group_size' (checked by
+/// checkRmsnorm), else the whole normalized width.
+int64_t rmsnormGroupSize(const plan::Step &step, int64_t width);
 void checkLinear(Checker &c);
 /// Also requires activation = silu (both backends fuse it).
 void checkCausalConv1d(Checker &c);

@@ -54,15 +54,19 @@ Status rmsnorm(const plan::Step &step, const StepArgs &args, Context &ctx,
                *out = args.get("out");
   const int rank = x->rank;
   const plan::Attr *eps = step.attr("eps");
-  const int64_t dim = x->shape[rank - 1];
+  const int64_t width = x->shape[rank - 1];
+  const int64_t group = rmsnormGroupSize(step, width);
   const float e = static_cast<float>(eps->number);
+  // A grouped norm normalizes each group of a row on its own: the rows'
+  // g-th groups are a matrix of their own, with its part of the weight.
   forRowMatrices(
       *x, *out,
       [&](int64_t ox, int64_t oy, int64_t rows, int64_t ldx, int64_t ldy) {
-        ctx.pool.parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
-          cpu::rmsnorm(x->data + ox, ldx, w->data, e, dim, out->data + oy, ldy,
-                       begin, end);
-        });
+        for (int64_t g = 0; g < width; g += group)
+          ctx.pool.parallelFor(rows, 1, [&](int64_t begin, int64_t end) {
+            cpu::rmsnorm(x->data + ox + g, ldx, w->data + g, e, group,
+                         out->data + oy + g, ldy, begin, end);
+          });
       });
   return Status::success();
 }

@@ -73,6 +73,22 @@ func.func @rmsnorm_eps(%x: tensor<4x16xf32>, %w: tensor<16xf32>) {
 
 // -----
 
+func.func @rmsnorm_group(%x: tensor<4x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{expected 'group_size' (6) to divide the last dimension (16)}}
+  %0 = ssm.rmsnorm %x, %w {group_size = 6} : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
+func.func @rmsnorm_group_zero(%x: tensor<4x16xf32>, %w: tensor<16xf32>) {
+  // expected-error @+1 {{expected 'group_size' to be positive, got 0}}
+  %0 = ssm.rmsnorm %x, %w {group_size = 0} : tensor<4x16xf32>, tensor<16xf32> -> tensor<4x16xf32>
+  return
+}
+
+// -----
+
 func.func @rmsnorm_weight(%x: tensor<4x16xf32>, %w: tensor<8xf32>) {
   // expected-error @+1 {{expected 'weight' to have shape [d] = [16], got [8]}}
   %0 = ssm.rmsnorm %x, %w : tensor<4x16xf32>, tensor<8xf32> -> tensor<4x16xf32>

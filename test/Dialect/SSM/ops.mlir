@@ -26,10 +26,12 @@ func.func @embedding_dynamic(%ids: tensor<?x?xi64>, %t: tensor<64x16xbf16>) -> t
 // CHECK-LABEL: func.func @rmsnorm
 // CHECK-NEXT: ssm.rmsnorm %{{.*}}, %{{.*}} : tensor<2x8x16xf32>, tensor<16xf32> -> tensor<2x8x16xf32>
 // CHECK-NEXT: ssm.rmsnorm %{{.*}}, %{{.*}} {eps = 9.99999997E-7 : f32} : tensor<2x8x16xf16>, tensor<16xf32> -> tensor<2x8x16xf16>
-func.func @rmsnorm(%x: tensor<2x8x16xf32>, %w: tensor<16xf32>, %h: tensor<2x8x16xf16>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf16>) {
+// CHECK-NEXT: ssm.rmsnorm %{{.*}}, %{{.*}} {group_size = 4 : i64} : tensor<2x8x16xf32>, tensor<16xf32> -> tensor<2x8x16xf32>
+func.func @rmsnorm(%x: tensor<2x8x16xf32>, %w: tensor<16xf32>, %h: tensor<2x8x16xf16>) -> (tensor<2x8x16xf32>, tensor<2x8x16xf16>, tensor<2x8x16xf32>) {
   %0 = ssm.rmsnorm %x, %w : tensor<2x8x16xf32>, tensor<16xf32> -> tensor<2x8x16xf32>
   %1 = ssm.rmsnorm %h, %w {eps = 1.0e-6 : f32} : tensor<2x8x16xf16>, tensor<16xf32> -> tensor<2x8x16xf16>
-  return %0, %1 : tensor<2x8x16xf32>, tensor<2x8x16xf16>
+  %2 = ssm.rmsnorm %x, %w {group_size = 4} : tensor<2x8x16xf32>, tensor<16xf32> -> tensor<2x8x16xf32>
+  return %0, %1, %2 : tensor<2x8x16xf32>, tensor<2x8x16xf16>, tensor<2x8x16xf32>
 }
 
 // CHECK-LABEL: func.func @linear

@@ -61,7 +61,10 @@ def SSM_RMSNormOp : SSM_Op<"rmsnorm", [Pure]> {
   let summary = "root-mean-square normalization over the last dimension";
   let description = [{
     `result = input / sqrt(mean(input^2, last dim) + eps) * weight`, with
-    `weight` of shape [d] where d is the last dimension of `input`.
+    `weight` of shape [d] where d is the last dimension of `input`. With
+    `group_size` g (a divisor of d), each run of g consecutive elements of
+    the last dimension is normalized by its own mean square (Mamba-2's
+    gated norm with n_groups > 1); the weight still spans all d.
 
     ```mlir
     %n = ssm.rmsnorm %h, %w {eps = 1.0e-05 : f32}
@@ -69,7 +72,8 @@ def SSM_RMSNormOp : SSM_Op<"rmsnorm", [Pure]> {
     ```
   }];
   let arguments = (ins SSM_FloatTensor:$input, SSM_FloatTensor:$weight,
-                       DefaultValuedAttr<F32Attr, "1.0e-5">:$eps);
+                       DefaultValuedAttr<F32Attr, "1.0e-5">:$eps,
+                       OptionalAttr<I64Attr>:$group_size);
   let results = (outs SSM_FloatTensor:$result);
   let assemblyFormat = [{
     $input `,` $weight attr-dict `:` type($input) `,` type($weight) `->`
