@@ -66,7 +66,6 @@ const Family kMamba1 = {
     {{"hidden_size", "d_model", Type::Int, nullptr},
      {"num_hidden_layers", "n_layer", Type::Int, nullptr},
      {"vocab_size", "vocab_size", Type::Int, nullptr},
-     {"pad_vocab_size_multiple", "pad_vocab_size_multiple", Type::Int, "8"},
      {"state_size", "d_state", Type::Int, "16"},
      {"expand", "expand", Type::Int, "2"},
      {"conv_kernel", "d_conv", Type::Int, "4"},
@@ -77,7 +76,8 @@ const Family kMamba1 = {
     // d_model, n_layer, d_inner, rms_norm and ssm_cfg are left over from
     // the original checkpoints' config and must agree with the HF keys.
     {"model_type", "time_step_rank", "intermediate_size", "hidden_act",
-     "d_model", "n_layer", "d_inner", "rms_norm", "ssm_cfg"},
+     "d_model", "n_layer", "d_inner", "rms_norm", "ssm_cfg",
+     "pad_vocab_size_multiple"},
     {"time_step_scale", "time_step_init_scheme", "use_mambapy",
      "use_associative_scan", "fused_add_norm"}};
 
@@ -88,7 +88,6 @@ const Family kMamba2 = {
     {{"hidden_size", "d_model", Type::Int, nullptr},
      {"num_hidden_layers", "n_layer", Type::Int, nullptr},
      {"vocab_size", "vocab_size", Type::Int, nullptr},
-     {"pad_vocab_size_multiple", "pad_vocab_size_multiple", Type::Int, "16"},
      {"state_size", "d_state", Type::Int, "128"},
      {"expand", "expand", Type::Int, "2"},
      {"conv_kernel", "d_conv", Type::Int, "4"},
@@ -99,7 +98,7 @@ const Family kMamba2 = {
      {"use_conv_bias", "use_conv_bias", Type::Bool, "true"},
      {"tie_word_embeddings", "tie_embeddings", Type::Bool, "false"}},
     {"model_type", "num_heads", "hidden_act", "norm_before_gate", "rms_norm",
-     "time_step_limit"},
+     "time_step_limit", "pad_vocab_size_multiple"},
     {"chunk_size", "time_step_rank"}};
 
 const char *typeName(Type t) {
@@ -278,26 +277,21 @@ private:
   }
 
   bool checkConsistency(ModelDef &model) {
-    double hidden = 0, expand = 0, vocab = 0, pad = 0;
+    double hidden = 0, expand = 0, pad = 0;
     bool mamba2 = llvm::StringRef(family.modelType) == "mamba2";
     if (!number("hidden_size", 0, hidden) || !number("expand", 2, expand) ||
-        !number("vocab_size", 0, vocab) ||
         !number("pad_vocab_size_multiple", mamba2 ? 16 : 8, pad))
       return false;
-    // transformers allocates vocab_size rows; the spec pads the vocabulary,
-    // so a checkpoint matches only if vocab_size is already padded.
     if (pad <= 0)
       return contradiction("pad_vocab_size_multiple",
                            "'pad_vocab_size_multiple' must be positive");
-    if (std::fmod(vocab, pad) != 0)
-      return contradiction(
-          "vocab_size", llvm::Twine("'vocab_size' (") +
-                            llvm::Twine(int64_t(vocab)) +
-                            ") is not a multiple of 'pad_vocab_size_multiple' "
-                            "(" +
-                            llvm::Twine(int64_t(pad)) +
-                            "); Hugging Face checkpoints store the padded "
-                            "vocabulary");
+    // transformers builds the embedding and the head with exactly
+    // vocab_size rows whatever pad_vocab_size_multiple says (checkpoints
+    // converted from the reference code store the padded size as
+    // vocab_size), so the imported model pads nothing.
+    model.overrides.push_back(Override{
+        root.loc, "pad_vocab_size_multiple",
+        std::make_unique<NumberExpr>(root.loc, int64_t{1})});
     if (!requireString("hidden_act", "silu",
                        "the Mamba blocks of the spec use silu"))
       return false;

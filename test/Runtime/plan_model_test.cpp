@@ -150,8 +150,9 @@ TEST_P(PlanGolden, ChunkedPrefillAndBatchingMatch) {
 
 INSTANTIATE_TEST_SUITE_P(HuggingFace, PlanGolden,
                          ::testing::Values("tiny-tied", "small-untied",
-                                           "no-conv-bias-k3", "bf16-weights",
-                                           "f16-weights"),
+                                           "no-conv-bias-k3",
+                                           "proj-bias-odd-vocab",
+                                           "bf16-weights", "f16-weights"),
                          [](const auto &info) {
                            std::string name = info.param;
                            for (char &c : name)

@@ -32,9 +32,10 @@ MODELS = [
           head_dim=8, expand=3, n_groups=1, conv_kernel=3, use_bias=True,
           layer_norm_epsilon=1e-6, tie_word_embeddings=False,
           pad_vocab_size_multiple=16, chunk_size=8)),
-    # Heads in groups sharing B and C (the grouped SSD and gated norm).
+    # Heads in groups sharing B and C (the grouped SSD and gated norm), a
+    # vocabulary that is no multiple of pad_vocab_size_multiple (16).
     ("mamba2-groups", 13, 13,
-     dict(vocab_size=64, hidden_size=16, num_hidden_layers=2, state_size=8,
+     dict(vocab_size=50, hidden_size=16, num_hidden_layers=2, state_size=8,
           head_dim=4, n_groups=2, tie_word_embeddings=True, chunk_size=5)),
 ]
 
