@@ -289,9 +289,9 @@ private:
     // vocab_size rows whatever pad_vocab_size_multiple says (checkpoints
     // converted from the reference code store the padded size as
     // vocab_size), so the imported model pads nothing.
-    model.overrides.push_back(Override{
-        root.loc, "pad_vocab_size_multiple",
-        std::make_unique<NumberExpr>(root.loc, int64_t{1})});
+    model.overrides.push_back(
+        Override{root.loc, "pad_vocab_size_multiple",
+                 std::make_unique<NumberExpr>(root.loc, int64_t{1})});
     if (!requireString("hidden_act", "silu",
                        "the Mamba blocks of the spec use silu"))
       return false;
