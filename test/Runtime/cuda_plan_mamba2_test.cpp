@@ -14,7 +14,6 @@
 #include "mamba/cuda_plan_model.h"
 #include "test_util.h"
 
-#include <cctype>
 #include <cstdio>
 #include <gtest/gtest.h>
 #include <utility>
@@ -144,13 +143,7 @@ TEST_P(CudaPlanMamba2, DecodeStepsMatchTransformersAndContinueGreedily) {
 
 INSTANTIATE_TEST_SUITE_P(HuggingFace, CudaPlanMamba2,
                          ::testing::Values("mamba2-bias-k3", "mamba2-groups"),
-                         [](const auto &info) {
-                           std::string name = info.param;
-                           for (char &c : name)
-                             if (!std::isalnum(static_cast<unsigned char>(c)))
-                               c = '_';
-                           return name;
-                         });
+                         test::goldenTestName);
 
 } // namespace
 } // namespace mamba

@@ -6,6 +6,7 @@
 #include "mamba/json.h"
 #include "mamba/npy.h"
 
+#include <cctype>
 #include <fstream>
 #include <gtest/gtest.h>
 #include <iterator>
@@ -22,6 +23,17 @@ struct GoldenFiles {
 
 inline std::string goldenDir(const std::string &name) {
   return std::string(MAMBA_SOURCE_DIR) + "/test/golden/" + name;
+}
+
+/// A test named after its golden model ("tiny-tied" -> "tiny_tied"): gtest
+/// names take letters, digits and underscores.
+inline std::string
+goldenTestName(const ::testing::TestParamInfo<const char *> &info) {
+  std::string name = info.param;
+  for (char &c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)))
+      c = '_';
+  return name;
 }
 
 inline std::vector<int32_t> readIds(const JsonValue *array) {

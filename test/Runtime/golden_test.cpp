@@ -221,13 +221,7 @@ INSTANTIATE_TEST_SUITE_P(HuggingFace, GoldenModel,
                                            "no-conv-bias-k3",
                                            "proj-bias-odd-vocab",
                                            "bf16-weights", "f16-weights"),
-                         [](const auto &info) {
-                           std::string name = info.param;
-                           for (char &c : name)
-                             if (!std::isalnum(static_cast<unsigned char>(c)))
-                               c = '_';
-                           return name;
-                         });
+                         test::goldenTestName);
 
 } // namespace
 } // namespace mamba

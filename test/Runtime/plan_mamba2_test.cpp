@@ -135,13 +135,7 @@ TEST_P(Mamba2Golden, DecodeStepsMatchTransformersAndContinueGreedily) {
 INSTANTIATE_TEST_SUITE_P(HuggingFace, Mamba2Golden,
                          ::testing::Values("mamba2-tiny-tied", "mamba2-bias-k3",
                                            "mamba2-groups"),
-                         [](const auto &info) {
-                           std::string name = info.param;
-                           for (char &c : name)
-                             if (!std::isalnum(static_cast<unsigned char>(c)))
-                               c = '_';
-                           return name;
-                         });
+                         test::goldenTestName);
 
 } // namespace
 } // namespace mamba

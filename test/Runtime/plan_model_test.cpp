@@ -153,13 +153,7 @@ INSTANTIATE_TEST_SUITE_P(HuggingFace, PlanGolden,
                                            "no-conv-bias-k3",
                                            "proj-bias-odd-vocab",
                                            "bf16-weights", "f16-weights"),
-                         [](const auto &info) {
-                           std::string name = info.param;
-                           for (char &c : name)
-                             if (!std::isalnum(static_cast<unsigned char>(c)))
-                               c = '_';
-                           return name;
-                         });
+                         test::goldenTestName);
 
 // A scan written in the spec language (not the named selective scan, so a
 // generic ssm.scan) runs as a Halide kernel from the package's kernel
