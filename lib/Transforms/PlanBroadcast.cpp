@@ -1,5 +1,4 @@
-//===- PlanBroadcast.cpp - elementwise linalg.generic ops as plan steps
-//----===//
+//===- PlanBroadcast.cpp - broadcasting elementwise ops as plan steps -----===//
 //
 // The frontend writes an elementwise op whose operands have different
 // shapes (`dt + dt_bias`, `D * x` in Mamba-2) as a linalg.generic with

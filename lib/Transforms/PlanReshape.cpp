@@ -1,5 +1,4 @@
-//===- PlanReshape.cpp - tensor reshapes as views of planned storage
-//-------===//
+//===- PlanReshape.cpp - tensor reshapes as views of planned storage ------===//
 //
 // expand_shape is always a view (a dimension split in place). collapse_shape
 // is a view where each group of dimensions is contiguous in the operand's

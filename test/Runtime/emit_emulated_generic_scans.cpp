@@ -8,7 +8,6 @@
 #include "generic_scan_cases.h"
 
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <vector>
 

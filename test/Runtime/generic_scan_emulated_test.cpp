@@ -1,9 +1,9 @@
 // The generic scan kernel's CUDA text run on the host (cuda_emulator.h), no
 // GPU needed: every case of generic_scan_cases.h (cumsum, retention with
 // several groups of state slots, selective-scan-shaped with F32 and BF16
-// inputs, Mamba-2's SSD over a rank-4 state, every region op) against the
-// double-precision loop, with the launch and arguments of
-// cuda_generic_scan_test. The emulator's expf is the host's, so this checks
+// inputs, Mamba-2's SSD over rank-4 and (grouped) rank-5 states, every
+// region op) against the double-precision loop, with the launch and
+// arguments of cuda_generic_scan_test. The emulator's expf is the host's, so this checks
 // the kernel's logic (indexing, lanes, slot groups, strides, the in-place
 // state) and the GPU test its arithmetic on the device.
 #include "cuda_emulator.h"

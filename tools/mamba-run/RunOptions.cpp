@@ -66,7 +66,8 @@ prompt, then recurrent decoding, streaming the text as it is generated,
 then prints prefill and decode throughput and peak memory.
 
 MODEL is a Hugging Face model directory (config.json + model.safetensors,
-and tokenizer.json if it has one), a config.json file, a stock shape name
+and tokenizer.json if it has one; a Mamba-2 one is planned with
+mamba-compile, as a spec is), a config.json file, a stock shape name
 (mamba-130m, mamba-370m, mamba-790m, mamba-1.4b, mamba-2.8b) to use with
 --random-weights, a model package from `mamba-compile --emit=package`
 (a directory with plan.json), or a model spec (.ssm), which mamba-run

@@ -316,6 +316,9 @@ Status elementwise(const plan::Step &step, const StepArgs &args, Context &ctx,
   for (int d = 0; d < rank; ++d)
     order[d] = d;
   std::stable_sort(order, order + rank, [&](int x, int y) {
+    // Dimensions of size 1 outside: their stride says nothing.
+    if ((out->shape[x] == 1) != (out->shape[y] == 1))
+      return out->shape[x] == 1;
     return out->stride[x] > out->stride[y];
   });
   const int innerDim = order[rank - 1];
