@@ -297,6 +297,7 @@ inline float maxAbsDiff(const std::vector<float> &a,
     m = std::max(m, std::fabs(a[i] - b[i]));
   return m;
 }
+
 /// A scan to run: its description and schedule, the iteration extents,
 /// each input's value range.
 struct GenericScanCase {
