@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
 #include <string>
 
 namespace mamba::planexec {
@@ -270,36 +271,21 @@ void elementwiseRow(const float *pa, int64_t sa, const float *pb, int64_t sb,
 using RowFn = void (*)(const float *, int64_t, const float *, int64_t, float *,
                        int64_t, int64_t);
 
-RowFn rowFunction(Op op) {
-  switch (op) {
-  case Op::Add:
-    return elementwiseRow<Op::Add>;
-  case Op::Sub:
-    return elementwiseRow<Op::Sub>;
-  case Op::Mul:
-    return elementwiseRow<Op::Mul>;
-  case Op::Gate:
-    return elementwiseRow<Op::Gate>;
-  case Op::Exp:
-    return elementwiseRow<Op::Exp>;
-  case Op::Neg:
-    return elementwiseRow<Op::Neg>;
-  case Op::Softplus:
-    return elementwiseRow<Op::Softplus>;
-  case Op::Silu:
-    return elementwiseRow<Op::Silu>;
-  case Op::Copy:
-    break;
-  }
-  return elementwiseRow<Op::Copy>;
-}
+/// The row function of each of kElementwiseKernels, in its order.
+constexpr RowFn kRowFns[] = {
+    elementwiseRow<Op::Add>,      elementwiseRow<Op::Sub>,
+    elementwiseRow<Op::Mul>,      elementwiseRow<Op::Gate>,
+    elementwiseRow<Op::Exp>,      elementwiseRow<Op::Neg>,
+    elementwiseRow<Op::Softplus>, elementwiseRow<Op::Silu>,
+    elementwiseRow<Op::Copy>};
+static_assert(std::size(kRowFns) == std::size(kElementwiseKernels));
 
 /// Below this many elements an elementwise step runs on the calling thread:
 /// waking the pool costs more (decode steps are a few thousand elements).
 constexpr int64_t kElementwiseSerial = 1 << 15;
 
 Status elementwise(const plan::Step &step, const StepArgs &args, Context &ctx,
-                   bool execute, Op op, bool binary) {
+                   bool execute, RowFn rowFn, bool binary) {
   Checker c(step, args);
   checkElementwise(c, binary);
   if (!c.ok() || !execute)
@@ -335,7 +321,6 @@ Status elementwise(const plan::Step &step, const StepArgs &args, Context &ctx,
     }
     return off;
   };
-  const RowFn rowFn = rowFunction(op);
   auto range = [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r)
       rowFn(a->data + offset(*a, r), a->stride[innerDim],
@@ -365,12 +350,9 @@ Status runStep(const plan::Step &step, const StepArgs &args, Context &ctx,
     return selectiveScan(step, args, ctx, execute);
   if (k == "skip")
     return skip(step, args, ctx, execute);
-  // In the order of kElementwiseKernels.
-  static const Op kOps[] = {Op::Add, Op::Sub,      Op::Mul,  Op::Gate, Op::Exp,
-                            Op::Neg, Op::Softplus, Op::Silu, Op::Copy};
   if (const ElementwiseKernel *e = findElementwise(k))
-    return elementwise(step, args, ctx, execute, kOps[e - kElementwiseKernels],
-                       e->binary);
+    return elementwise(step, args, ctx, execute,
+                       kRowFns[e - kElementwiseKernels], e->binary);
   return Status::error("kernel '" + k + "' (from " + step.origin +
                        "): the CPU runtime has no such kernel");
 }
