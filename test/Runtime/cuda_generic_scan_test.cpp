@@ -129,20 +129,10 @@ TEST_P(CudaGenericScanGpu, MatchesDoubleLoop) {
   ptrs.push_back(d.hasInit ? initDev.ptr() : 0);
   ptrs.push_back(yDev.ptr());
   ptrs.push_back(stateDev.ptr());
-  std::vector<int> ints = test::genericScanSizes(c);
-  std::vector<long long> strides = test::genericScanStrides(g);
-  std::vector<void *> args;
-  for (CUdeviceptr &p : ptrs)
-    args.push_back(&p);
-  for (int &i : ints)
-    args.push_back(&i);
-  for (long long &s : strides)
-    args.push_back(&s);
-  const long long blocks = cg::genericScanBlocks(
-      d, std::vector<long long>(c.sizes.begin(), c.sizes.end() - 1));
-  ASSERT_GT(blocks, 0);
-  ASSERT_TRUE(dev->launch(f, static_cast<unsigned>(blocks), 1, 1,
-                          d.schedule.threadsPerBlock, args.data(),
+  test::GenericScanLaunch<CUdeviceptr> launch(c, g, ptrs);
+  ASSERT_GT(launch.blocks, 0);
+  ASSERT_TRUE(dev->launch(f, static_cast<unsigned>(launch.blocks), 1, 1,
+                          d.schedule.threadsPerBlock, launch.args.data(),
                           d.name.c_str())
                   .ok());
 

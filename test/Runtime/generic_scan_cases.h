@@ -420,20 +420,38 @@ inline GenericScanData makeGenericScanData(const GenericScanCase &c) {
   return g;
 }
 
-/// The kernel's integer arguments after its pointers: the extents, then
-/// every tensor's strides (inputs, init, y, final state), as
-/// emitGenericScan declares them.
-inline std::vector<int> genericScanSizes(const GenericScanCase &c) {
-  return std::vector<int>(c.sizes.begin(), c.sizes.end());
-}
-inline std::vector<long long> genericScanStrides(const GenericScanData &g) {
-  std::vector<long long> s;
-  for (const View &v : g.inputs)
-    s.insert(s.end(), v.strides.begin(), v.strides.end());
-  for (const View *v : {&g.init, &g.yRef, &g.stateRef})
-    s.insert(s.end(), v->strides.begin(), v->strides.end());
-  return s;
-}
+/// A case's launch, as emitGenericScan declares the kernel: after the
+/// pointers (inputs, init, y, final state; `Ptr` a device or a host
+/// address, `ptrs` outliving the launch) the extents, then every tensor's
+/// strides; `args` holds each argument's address, as cuLaunchKernel takes
+/// them, and `blocks` the grid.
+template <class Ptr> struct GenericScanLaunch {
+  std::vector<int> ints;
+  std::vector<long long> strides;
+  std::vector<void *> args;
+  long long blocks = 0;
+
+  GenericScanLaunch(const GenericScanCase &c, const GenericScanData &g,
+                    std::vector<Ptr> &ptrs)
+      : ints(c.sizes.begin(), c.sizes.end()) {
+    for (const View &v : g.inputs)
+      strides.insert(strides.end(), v.strides.begin(), v.strides.end());
+    for (const View *v : {&g.init, &g.yRef, &g.stateRef})
+      strides.insert(strides.end(), v->strides.begin(), v->strides.end());
+    for (Ptr &p : ptrs)
+      args.push_back(&p);
+    for (int &i : ints)
+      args.push_back(&i);
+    for (long long &s : strides)
+      args.push_back(&s);
+    blocks = cg::genericScanBlocks(
+        c.kernelDesc(),
+        std::vector<long long>(c.sizes.begin(), c.sizes.end() - 1));
+  }
+  // `args` points into this object.
+  GenericScanLaunch(const GenericScanLaunch &) = delete;
+  GenericScanLaunch &operator=(const GenericScanLaunch &) = delete;
+};
 
 } // namespace mamba::test
 

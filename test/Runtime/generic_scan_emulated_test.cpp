@@ -90,20 +90,10 @@ TEST_P(GenericScanEmulated, MatchesDoubleLoop) {
   ptrs.push_back(d.hasInit ? reinterpret_cast<uintptr_t>(init.data()) : 0);
   ptrs.push_back(reinterpret_cast<uintptr_t>(y.data()));
   ptrs.push_back(reinterpret_cast<uintptr_t>(state.data()));
-  std::vector<int> ints = test::genericScanSizes(c);
-  std::vector<long long> strides = test::genericScanStrides(g);
-  std::vector<void *> args;
-  for (uintptr_t &p : ptrs)
-    args.push_back(&p);
-  for (int &i : ints)
-    args.push_back(&i);
-  for (long long &s : strides)
-    args.push_back(&s);
-  const long long blocks = cg::genericScanBlocks(
-      d, std::vector<long long>(c.sizes.begin(), c.sizes.end() - 1));
-  ASSERT_GT(blocks, 0);
-  kernel->second(static_cast<unsigned>(blocks), d.schedule.threadsPerBlock,
-                 args.data());
+  test::GenericScanLaunch<uintptr_t> launch(c, g, ptrs);
+  ASSERT_GT(launch.blocks, 0);
+  kernel->second(static_cast<unsigned>(launch.blocks),
+                 d.schedule.threadsPerBlock, launch.args.data());
 
   const float yMax = test::maxAbs(g.yRef.data),
               stateMax = test::maxAbs(g.stateRef.data);
