@@ -91,3 +91,11 @@ func.func @i64_ids(%ids: tensor<2x8xi64>, %t: tensor<64x32xf32>) -> tensor<2x8x3
   return %e : tensor<2x8x32xf32>
 }
 
+
+// -----
+
+func.func @grouped_rmsnorm(%x: tensor<2x8x16xf32>, %w: tensor<16xf32>) -> tensor<2x8x16xf32> {
+  // expected-error @+1 {{cannot be lowered to CUDA: the rmsnorm kernel normalizes whole rows, not groups of 'group_size' elements (plans run grouped norms)}}
+  %0 = ssm.rmsnorm %x, %w {group_size = 4} : tensor<2x8x16xf32>, tensor<16xf32> -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}

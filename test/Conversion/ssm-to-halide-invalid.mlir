@@ -41,3 +41,11 @@ func.func @bf16_gate(%y: tensor<2x8x4xbf16>, %z: tensor<2x8x4xbf16>) -> tensor<2
   %0 = ssm.gate %y, %z : tensor<2x8x4xbf16>, tensor<2x8x4xbf16>
   return %0 : tensor<2x8x4xbf16>
 }
+
+// -----
+
+func.func @grouped_rmsnorm(%x: tensor<2x8x16xf32>, %w: tensor<16xf32>) -> tensor<2x8x16xf32> {
+  // expected-error @+1 {{cannot be lowered to Halide: the rmsnorm kernel normalizes whole rows, not groups of 'group_size' elements (plans run grouped norms)}}
+  %0 = ssm.rmsnorm %x, %w {group_size = 4} : tensor<2x8x16xf32>, tensor<16xf32> -> tensor<2x8x16xf32>
+  return %0 : tensor<2x8x16xf32>
+}
